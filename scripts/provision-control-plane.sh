@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Provisions the real control plane used by the integration tests: an `etcd` and a
-# `kube-apiserver` executable in "$CACHE_DIR/bin".
+# `kube-apiserver` executable in "$CACHE_DIR/bin", and a `kubectl` (the one on PATH, or
+# else Debian's kubernetes-client extracted into the cache and linked into "$CACHE_DIR/bin").
 #
 # Usage: scripts/provision-control-plane.sh [CACHE_DIR]
 #   CACHE_DIR defaults to ${RTMP_OPERATOR_CACHE:-$HOME/.cache/rtmp-push-operator}/control-plane
@@ -21,7 +22,12 @@ KUBERNETES_VERSION="v1.20.2"
 
 log() { printf '[provision-control-plane] %s\n' "$*" >&2; }
 
+kubectl_available() {
+  command -v kubectl >/dev/null 2>&1 || [[ -x "$BIN_DIR/kubectl" ]]
+}
+
 binaries_work() {
+  kubectl_available || return 1
   [[ -x "$BIN_DIR/etcd" && -x "$BIN_DIR/kube-apiserver" ]] || return 1
   "$BIN_DIR/etcd" --version >/dev/null 2>&1 || return 1
   "$BIN_DIR/kube-apiserver" --version >/dev/null 2>&1 || return 1
@@ -35,7 +41,7 @@ fi
 
 mkdir -p "$BIN_DIR"
 exec 9>"$CACHE_DIR/.provision.lock"
-log "waiting for lock $CACHE_DIR/.provision.lock"
+log "taking lock $CACHE_DIR/.provision.lock (waits while another caller provisions)"
 flock 9
 # Another caller may have finished while we waited for the lock.
 if binaries_work; then
@@ -83,6 +89,22 @@ if ! { [[ -x "$BIN_DIR/etcd" ]] && "$BIN_DIR/etcd" --version >/dev/null 2>&1; };
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet etcd 2>/dev/null; then
     systemctl disable --now etcd >/dev/null 2>&1 || true
   fi
+fi
+
+# --- kubectl (used by the tests' helper) ----------------------------------------------
+if ! kubectl_available; then
+  # Debian's kubernetes-client is built from the same source package as our apiserver (no
+  # version skew). Extract it into the cache instead of installing it, so that it cannot
+  # conflict with another package that owns /usr/bin/kubectl.
+  apt_update_once
+  DEB_DIR="$(mktemp -d "${TMPDIR:-/tmp}/kubectl-deb.XXXXXX")"
+  log "fetching kubernetes-client (kubectl)"
+  (cd "$DEB_DIR" && apt-get download -q kubernetes-client >&2)
+  rm -rf "$CACHE_DIR/kubernetes-client"
+  dpkg-deb -x "$DEB_DIR"/kubernetes-client_*.deb "$CACHE_DIR/kubernetes-client"
+  rm -rf "$DEB_DIR"
+  ln -sfn ../kubernetes-client/usr/bin/kubectl "$BIN_DIR/kubectl"
+  log "kubectl: $("$BIN_DIR/kubectl" version --client --short 2>/dev/null || true)"
 fi
 
 # --- kube-apiserver -----------------------------------------------------------------
