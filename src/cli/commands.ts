@@ -1,4 +1,7 @@
 // The registry of subcommands. Each lives in its own module under src/cli/.
 import type { Command } from './command.js';
+import { crdCommand } from './crd.js';
+import { emulatorCommand } from './emulator.js';
+import { validateCommand } from './validate.js';
 
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [validateCommand, crdCommand, emulatorCommand];

@@ -1,0 +1,17 @@
+// Names of the RtmpPushTask API, in one place so the CRD, RBAC, the client calls and the tests agree.
+export const GROUP = 'rtmp.jocloud.com';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'RtmpPushTask';
+export const LIST_KIND = 'RtmpPushTaskList';
+export const PLURAL = 'rtmppushtasks';
+export const SINGULAR = 'rtmppushtask';
+export const SHORT_NAMES: readonly string[] = ['rpt'];
+export const CATEGORIES: readonly string[] = ['jocloud'];
+/** `rtmppushtasks.rtmp.jocloud.com`, the CRD's metadata.name. */
+export const CRD_NAME = `${PLURAL}.${GROUP}`;
+/** On every task before its first startrtmp; removed once stoprtmp succeeded (or Orphan). */
+export const FINALIZER = 'rtmp.jocloud.com/stop-push';
+/** Keys of the credentials Secret. */
+export const CREDENTIALS_ID_KEY = 'restfulId';
+export const CREDENTIALS_SECRET_KEY = 'restfulSecret';

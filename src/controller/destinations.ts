@@ -1,0 +1,189 @@
+// Push-status callbacks, folded into `status.destinations` and the Streaming condition. Pure
+// functions: the callback server and the status writer do the I/O around them.
+import { redactUrl } from '../observability/redact.js';
+
+export type DestinationState = 'Pushing' | 'SourceUnavailable' | 'Interrupted' | 'Terminated';
+
+export interface Destination {
+  readonly url: string;
+  readonly state: DestinationState;
+  readonly code: number;
+  readonly errcode: number;
+  readonly description: string;
+  readonly lastCallbackTime: string;
+  readonly version: string;
+}
+
+/** The fields of a vendor callback this module needs (the full body is validated upstream). */
+export interface CallbackReport {
+  readonly url: string;
+  readonly status: number;
+  readonly errcode: number;
+  readonly description: string;
+  readonly version: bigint;
+}
+
+const stateByStatus: Record<number, DestinationState> = {
+  3000: 'Pushing',
+  3001: 'SourceUnavailable',
+  3002: 'Interrupted',
+  3003: 'Terminated',
+};
+
+export function stateOf(status: number): DestinationState | undefined {
+  return stateByStatus[status];
+}
+
+/** The vendor page's error-code table, with what the user should do about each. */
+const errcodeMeaning: Record<number, string> = {
+  0: 'normal',
+  1: 'incorrect URL format: check the CDN address',
+  2: 'the concurrency limit is reached',
+  3: 'timed out',
+  1001: 'TCP connection to the CDN broke',
+  1002: 'TCP connection to the CDN failed',
+  1003: 'the CDN rejected the RTMP push: refresh the auth key of the address, or check the stream name is not pushed twice',
+  2001: 'stream pushing stopped',
+  2002: 'the data to be pushed does not exist',
+  2003: 'internal error in the vendor stream-pushing server',
+};
+
+export function describeErrcode(errcode: number): string {
+  return errcodeMeaning[errcode] ?? `vendor error code ${errcode}`;
+}
+
+const statusMeaning: Record<DestinationState, string> = {
+  Pushing: 'pushing normally',
+  SourceUnavailable: 'audio/video streams cannot be pulled: check the anchors publishing in the room',
+  Interrupted: 'pushing was interrupted: check the address and its auth key',
+  Terminated: 'pushing terminated',
+};
+
+/** Matches a callback's url to a destination; status keeps urls redacted, so compare redacted. */
+export function destinationKey(url: string): string {
+  return redactUrl(url);
+}
+
+export type ApplyOutcome = 'state-changed' | 'refreshed' | 'unchanged' | 'stale-version';
+
+/**
+ * Folds one callback into the destinations. A lower version than the one applied is ignored
+ * (the vendor's periodic repeats can arrive out of order). An unchanged state only refreshes
+ * lastCallbackTime once per `refreshMs`, so heartbeats do not each cost a Kubernetes write.
+ */
+export function applyCallback(
+  destinations: readonly Destination[],
+  report: CallbackReport,
+  now: Date,
+  refreshMs: number,
+): { destinations: Destination[]; outcome: ApplyOutcome } {
+  const state = stateOf(report.status);
+  if (state === undefined) return { destinations: [...destinations], outcome: 'unchanged' };
+  const key = destinationKey(report.url);
+  const index = destinations.findIndex((d) => d.url === key);
+  const existing = index >= 0 ? destinations[index] : undefined;
+  if (existing !== undefined && report.version <= BigInt(existing.version)) {
+    return { destinations: [...destinations], outcome: 'stale-version' };
+  }
+  const next: Destination = {
+    url: key,
+    state,
+    code: report.status,
+    errcode: report.errcode,
+    description: report.description,
+    lastCallbackTime: now.toISOString(),
+    version: report.version.toString(),
+  };
+  const sameState =
+    existing !== undefined &&
+    existing.state === next.state &&
+    existing.code === next.code &&
+    existing.errcode === next.errcode &&
+    existing.description === next.description;
+  if (sameState && now.getTime() - Date.parse(existing.lastCallbackTime) < refreshMs) {
+    return { destinations: [...destinations], outcome: 'unchanged' };
+  }
+  const out = [...destinations];
+  if (index >= 0) out[index] = next;
+  else out.push(next);
+  return { destinations: out, outcome: sameState ? 'refreshed' : 'state-changed' };
+}
+
+/** Keeps only destinations for addresses still in the spec, in the spec's order. */
+export function destinationsFor(rtmpurls: readonly string[], destinations: readonly Destination[]): Destination[] {
+  const byUrl = new Map(destinations.map((d) => [d.url, d]));
+  return rtmpurls.map((u) => byUrl.get(destinationKey(u))).filter((d): d is Destination => d !== undefined);
+}
+
+export interface StreamingVerdict {
+  readonly status: 'True' | 'False' | 'Unknown';
+  readonly reason: string;
+  readonly message: string;
+}
+
+/**
+ * The Streaming condition for a started task. True only when every address reports 3000;
+ * Unknown when reports are missing or older than `staleMs` (the vendor repeats them, so silence
+ * means we can no longer tell); otherwise False naming the worst address.
+ */
+export function streamingVerdict(
+  rtmpurls: readonly string[],
+  destinations: readonly Destination[],
+  now: Date,
+  staleMs: number,
+): StreamingVerdict {
+  const current = destinationsFor(rtmpurls, destinations);
+  const failing = current.filter((d) => d.state !== 'Pushing');
+  if (failing.length > 0) {
+    const worst = failing.find((d) => d.state === 'Terminated') ?? failing.find((d) => d.state === 'Interrupted') ?? failing[0];
+    if (worst !== undefined) {
+      const detail = worst.errcode !== 0 ? `; errcode ${worst.errcode}: ${describeErrcode(worst.errcode)}` : '';
+      return {
+        status: 'False',
+        reason: worst.state,
+        message: `${failing.length} of ${rtmpurls.length} addresses not pushing; ${worst.url}: ${statusMeaning[worst.state]}${detail}`,
+      };
+    }
+  }
+  if (current.length < rtmpurls.length) {
+    return { status: 'Unknown', reason: 'AwaitingCallback', message: `${rtmpurls.length - current.length} of ${rtmpurls.length} addresses have not reported yet` };
+  }
+  const stale = current.filter((d) => now.getTime() - Date.parse(d.lastCallbackTime) > staleMs);
+  if (stale.length > 0) {
+    return {
+      status: 'Unknown',
+      reason: 'CallbacksStale',
+      message: `no push-status callback for ${Math.round(staleMs / 1000)}s from ${stale.map((d) => d.url).join(', ')}`,
+    };
+  }
+  return { status: 'True', reason: 'Pushing', message: `all ${rtmpurls.length} addresses pushing` };
+}
+
+/** When the Streaming verdict would turn stale if nothing else arrives (for a requeue). */
+export function nextStaleCheck(rtmpurls: readonly string[], destinations: readonly Destination[], staleMs: number): Date | undefined {
+  const times = destinationsFor(rtmpurls, destinations).map((d) => Date.parse(d.lastCallbackTime));
+  if (times.length === 0) return undefined;
+  return new Date(Math.min(...times) + staleMs + 1000);
+}
+
+/**
+ * A 3003 (terminated) for a task that should be running means the vendor dropped it. It is acted
+ * on only when it came after our last start, and restarts back off exponentially so a vendor that
+ * keeps terminating the task is not hammered.
+ */
+export function restartDue(
+  destinations: readonly Destination[],
+  rtmpurls: readonly string[],
+  lastStartTime: string | undefined,
+  restarts: number,
+  now: Date,
+  baseDelayMs = 10_000,
+  maxDelayMs = 300_000,
+): { due: boolean; retryAt?: Date } {
+  const started = lastStartTime === undefined ? 0 : Date.parse(lastStartTime);
+  const terminated = destinationsFor(rtmpurls, destinations).some((d) => d.state === 'Terminated' && Date.parse(d.lastCallbackTime) >= started);
+  if (!terminated) return { due: false };
+  const delay = restarts === 0 ? 0 : Math.min(maxDelayMs, baseDelayMs * 2 ** (restarts - 1));
+  const at = started + delay;
+  return at <= now.getTime() ? { due: true } : { due: false, retryAt: new Date(at) };
+}
