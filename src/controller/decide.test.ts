@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decide, sameIdentity, type Decision, type Identity, type Observation } from './decide.js';
+import { decide, type Decision, type Identity, type Observation } from './decide.js';
+import { sameIdentity } from './desired-request.js';
 
 const mixed: Identity = { appid: '1470236061', roomid: '123', streamtype: 1, taskid: 'biz007' };
 const otherRoom: Identity = { ...mixed, roomid: '456' };
@@ -55,7 +56,7 @@ describe('sameIdentity', () => {
     ['same task', { ...mixed }, true],
     ['other taskid', { ...mixed, taskid: 'x' }, false],
     ['other appid', { ...mixed, appid: '1' }, false],
-    ['other stream type', { ...mixed, streamtype: 2, taskid: undefined, uid: '111' }, false],
+    ['other stream type', { appid: mixed.appid, roomid: mixed.roomid, streamtype: 2, uid: '111' }, false],
   ])('%s', (_reason, other, expected) => {
     expect(sameIdentity(mixed, other)).toBe(expected);
   });

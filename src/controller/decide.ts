@@ -7,24 +7,11 @@
 // the vendor last accepted). A start is issued only when the desired request differs from that
 // record, which is what makes restarts of the operator and status-only changes free of vendor calls.
 
-/** The vendor's key for a push task: mixed pushes by taskid, source pushes by uid. */
-export interface Identity {
-  readonly appid: string;
-  readonly roomid: string;
-  readonly streamtype: 1 | 2;
-  readonly taskid?: string | undefined;
-  readonly uid?: string | undefined;
-}
+import type { TaskIdentity } from '../api/v1alpha1/status.js';
+import { sameIdentity } from './desired-request.js';
 
-export function sameIdentity(a: Identity, b: Identity): boolean {
-  return (
-    a.appid === b.appid &&
-    a.roomid === b.roomid &&
-    a.streamtype === b.streamtype &&
-    (a.taskid ?? '') === (b.taskid ?? '') &&
-    (a.uid ?? '') === (b.uid ?? '')
-  );
-}
+/** The vendor's key for a push task: mixed pushes by taskid, source pushes by uid. */
+export type Identity = TaskIdentity;
 
 export function describeIdentity(i: Identity): string {
   const key = i.streamtype === 1 ? `taskid ${i.taskid ?? '?'}` : `uid ${i.uid ?? '?'}`;

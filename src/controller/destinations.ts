@@ -2,17 +2,9 @@
 // functions: the callback server and the status writer do the I/O around them.
 import { redactUrl } from '../observability/redact.js';
 
-export type DestinationState = 'Pushing' | 'SourceUnavailable' | 'Interrupted' | 'Terminated';
+import type { Destination, DestinationState } from '../api/v1alpha1/status.js';
 
-export interface Destination {
-  readonly url: string;
-  readonly state: DestinationState;
-  readonly code: number;
-  readonly errcode: number;
-  readonly description: string;
-  readonly lastCallbackTime: string;
-  readonly version: string;
-}
+export type { Destination, DestinationState } from '../api/v1alpha1/status.js';
 
 /** The fields of a vendor callback this module needs (the full body is validated upstream). */
 export interface CallbackReport {

@@ -1,11 +1,8 @@
 // Helpers for integration tests that talk to the shared control plane.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants as fsConstants } from 'node:fs';
-import path from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { inject } from 'vitest';
-import { cacheBinDir } from './control-plane.js';
+import { runKubectl, type KubectlOptions, type KubectlResult } from './kubectl.js';
 
 /** The shared control plane's kubeconfig file (from the global setup). */
 export function injectedKubeconfigPath(): string {
@@ -24,72 +21,12 @@ export function kubeConfigFromInjected(): KubeConfig {
   return kubeConfig;
 }
 
-export interface KubectlOptions {
-  /** Defaults to the shared control plane's kubeconfig. */
-  kubeconfigPath?: string;
-  /** Written to kubectl's stdin (e.g. a manifest for `apply -f -`). */
-  input?: string;
-  /** Kills kubectl after this long; defaults to 30 s. */
-  timeoutMs?: number;
-}
+export { kubectlBinary, type KubectlOptions, type KubectlResult } from './kubectl.js';
 
-export interface KubectlResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The kubectl executable: $KUBECTL, kubectl on PATH, or one in the control-plane cache. */
-export function kubectlBinary(): string {
-  if (process.env.KUBECTL) return process.env.KUBECTL;
-  const candidates = [
-    ...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, 'kubectl')),
-    path.join(cacheBinDir(), 'kubectl'),
-  ];
-  for (const candidate of candidates) {
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // try the next one
-    }
-  }
-  throw new Error('kubectl not found: run scripts/provision-control-plane.sh (puts one in the cache), install one, or set KUBECTL');
-}
-
-/**
- * Runs kubectl against the control plane. Resolves with the exit code and output whatever
- * the exit code; rejects only if kubectl cannot be started or times out.
- */
+/** Runs kubectl against the shared control plane (or `options.kubeconfigPath`). */
 export function kubectl(args: readonly string[], options: KubectlOptions = {}): Promise<KubectlResult> {
-  const kubeconfigPath = options.kubeconfigPath ?? injectedKubeconfigPath();
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  return new Promise((resolve, reject) => {
-    const child = spawn(kubectlBinary(), [`--kubeconfig=${kubeconfigPath}`, ...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`kubectl ${args.join(' ')}: timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({
-        code: code ?? -1,
-        stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8'),
-      });
-    });
-    child.stdin.end(options.input ?? '');
-  });
+  const { kubeconfigPath, ...rest } = options;
+  return runKubectl(kubeconfigPath ?? injectedKubeconfigPath(), args, rest);
 }
 
 /**

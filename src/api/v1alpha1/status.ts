@@ -74,6 +74,16 @@ export const rtmpPushTaskStatusSchema = z.object({
     .optional()
     .describe('The identity the vendor is pushing: set after startrtmp succeeds, cleared after stoprtmp succeeds.'),
   requestHash: z.string().optional().describe('sha256 of the canonical startrtmp request last accepted.'),
+  rejectedRequestHash: z
+    .string()
+    .optional()
+    .describe('sha256 of a startrtmp request the vendor refused as invalid (2101); it is not sent again until the spec changes.'),
+  lastStartTime: time.optional().describe('When startrtmp last succeeded; 3003 callbacks older than this are history.'),
+  restarts: z
+    .int()
+    .min(0)
+    .optional()
+    .describe('Restarts after unexpected 3003 (terminated) callbacks since the task last reported pushing; drives the restart backoff.'),
   lastTraceId: z.string().meta(mayBeEmpty).optional().describe('traceId of the last vendor call.'),
   lastResponse: z
     .object({ code: z.int(), message: z.string().meta(mayBeEmpty) })

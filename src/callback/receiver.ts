@@ -1,0 +1,80 @@
+// The callback side assembled for `rtmp-push-operator run`: index + writer + server. Runs on every
+// replica, leader or not (see callback-writer.ts); the run command feeds it the task informer's
+// events and its cache.
+import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
+import type { Logger } from '../observability/logger.js';
+import { CallbackWriter, type StatusWriteHooks } from './callback-writer.js';
+import type { CallbackSettings } from './options.js';
+import { callbackRouter } from './router.js';
+import { startCallbackServer, type CallbackServer, type CallbackServerMetrics } from './server.js';
+import type { StatusStore } from './status-store.js';
+import { TaskIndex } from './task-index.js';
+import { taskKey } from './task-view.js';
+
+export interface CallbackReceiverOptions {
+  readonly settings: CallbackSettings;
+  readonly logger: Logger;
+  /** The informer cache's copy of a task by `namespace/name`. */
+  readonly getTask: (key: string) => UnvalidatedRtmpPushTask | undefined;
+  /** Whether the informer has synced; callbacks get 503 (vendor retries) until it has. */
+  readonly isSynced: () => boolean;
+  readonly store: StatusStore;
+  readonly defaultAppid?: string | undefined;
+  /** A 3003 for a task that should be running was recorded: enqueue it for the reconciler. */
+  readonly onTerminated?: (key: string) => void;
+  readonly serverMetrics?: CallbackServerMetrics;
+  readonly writeHooks?: StatusWriteHooks;
+}
+
+export class CallbackReceiver {
+  readonly index: TaskIndex;
+  readonly writer: CallbackWriter;
+  private server: CallbackServer | undefined;
+
+  constructor(private readonly opts: CallbackReceiverOptions) {
+    this.index = new TaskIndex({ defaultAppid: opts.defaultAppid });
+    this.writer = new CallbackWriter({
+      getTask: opts.getTask,
+      store: opts.store,
+      logger: opts.logger.child({ component: 'callback-writer' }),
+      refreshMs: opts.settings.refreshMs,
+      staleMs: opts.settings.staleMs,
+      defaultAppid: opts.defaultAppid,
+      ...(opts.onTerminated !== undefined ? { onTerminated: opts.onTerminated } : {}),
+      ...(opts.writeHooks !== undefined ? { hooks: opts.writeHooks } : {}),
+    });
+  }
+
+  /** Informer add/update handler. */
+  readonly taskChanged = (task: UnvalidatedRtmpPushTask): void => {
+    this.index.upsert(task);
+  };
+
+  /** Informer delete handler. */
+  readonly taskDeleted = (task: UnvalidatedRtmpPushTask): void => {
+    this.index.remove(task);
+    this.writer.forget(taskKey(task));
+  };
+
+  /** Starts the writer's workers and the HTTP endpoint. */
+  async start(): Promise<CallbackServer> {
+    this.writer.start();
+    this.server = await startCallbackServer({
+      addr: this.opts.settings.addr,
+      token: this.opts.settings.token,
+      allowUnauthenticated: this.opts.settings.allowUnauthenticated,
+      logger: this.opts.logger.child({ component: 'callback-server' }),
+      onCallback: callbackRouter(this.index, this.writer),
+      isReady: this.opts.isSynced,
+      ...(this.opts.serverMetrics !== undefined ? { metrics: this.opts.serverMetrics } : {}),
+    });
+    return this.server;
+  }
+
+  /** Stops taking callbacks, then writes what is still waiting within the deadline. */
+  async stop(opts: { deadlineMs: number }): Promise<void> {
+    const started = Date.now();
+    await this.server?.close();
+    await this.writer.shutdown({ deadlineMs: Math.max(0, opts.deadlineMs - (Date.now() - started)) });
+  }
+}

@@ -1,0 +1,83 @@
+// What the callback writer would change in a task's status, as a pure function of the object and
+// the reports waiting for it. Kept apart from the I/O so every rule is table-tested.
+//
+// Whose conditions these are: the reconciler owns Synced and decides what the vendor should run;
+// the callback writer only reports what the vendor says it is doing. So:
+// - Streaming and Ready are recomputed here only for a task the vendor is running
+//   (status.active set) that the reconciler has synced at least once. Otherwise the reconciler's
+//   own conditions stand; the destinations are still recorded.
+// - Their observedGeneration is the Synced condition's, not metadata.generation. A callback says
+//   nothing about whether the newest spec has reached the vendor; stamping the current generation
+//   would let `kubectl wait --for=condition=Ready` succeed for a spec the reconciler has not
+//   applied yet.
+// - Ready goes through readyFrom, the function the reconciler uses, so the two writers agree.
+import {
+  applyCallback,
+  destinationKey,
+  destinationsFor,
+  nextStaleCheck,
+  streamingVerdict,
+  type CallbackReport,
+  type Destination,
+} from '../controller/destinations.js';
+import { readyFrom } from '../controller/ready.js';
+import { conditionsEqual, deepEqual, getCondition, setCondition, type Condition } from '../runtime/conditions.js';
+import type { CallbackView } from './task-view.js';
+
+export interface PlanContext {
+  readonly now: Date;
+  /** An unchanged state refreshes lastCallbackTime at most this often (--status-refresh-interval). */
+  readonly refreshMs: number;
+  /** Reports older than this turn Streaming Unknown (--callback-stale-after). */
+  readonly staleMs: number;
+}
+
+/** The `status` part of a JSON merge patch: only the lists that changed, each in full. */
+export interface StatusPatch {
+  destinations?: Destination[];
+  conditions?: Condition[];
+}
+
+export interface StatusPlan {
+  /** Undefined when nothing would change: no write. */
+  readonly patch: StatusPatch | undefined;
+  /** A report turned an address Terminated (3003) while the task should be running. */
+  readonly terminatedWhileRunning: boolean;
+  /** When to look again so a silent vendor turns Streaming Unknown; set while Streaming is True. */
+  readonly recheckAt: Date | undefined;
+}
+
+export function planCallbackStatus(view: CallbackView, reports: readonly CallbackReport[], ctx: PlanContext): StatusPlan {
+  let destinations: Destination[] = [...view.destinations];
+  const terminatedNow = new Set<string>();
+  // Oldest first, so a newer report is the one left standing.
+  const ordered = [...reports].sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
+  for (const report of ordered) {
+    const r = applyCallback(destinations, report, ctx.now, ctx.refreshMs);
+    destinations = r.destinations;
+    if (r.outcome === 'state-changed' && report.status === 3003) terminatedNow.add(destinationKey(report.url));
+  }
+  // Addresses removed from the spec are no longer ours to report on.
+  destinations = destinationsFor(view.rtmpurls, destinations);
+  const terminated = destinations.some((d) => d.state === 'Terminated' && terminatedNow.has(d.url));
+
+  const patch: StatusPatch = {};
+  if (!deepEqual(destinations, view.destinations)) patch.destinations = destinations;
+
+  let recheckAt: Date | undefined;
+  const synced = getCondition(view.conditions, 'Synced');
+  const generation = synced?.observedGeneration ?? view.observedGeneration;
+  if (view.active && synced !== undefined && generation !== undefined) {
+    const verdict = streamingVerdict(view.rtmpurls, destinations, ctx.now, ctx.staleMs);
+    const setCtx = { observedGeneration: generation, now: ctx.now };
+    let conditions = setCondition(view.conditions, { type: 'Streaming', ...verdict }, setCtx);
+    const ready = readyFrom(synced, getCondition(conditions, 'Streaming'), true);
+    conditions = setCondition(conditions, ready, setCtx);
+    if (!conditionsEqual(conditions, view.conditions)) patch.conditions = conditions;
+    if (verdict.status === 'True') recheckAt = nextStaleCheck(view.rtmpurls, destinations, ctx.staleMs);
+  }
+
+  const shouldRun = view.active && !view.suspend && !view.deleting;
+  const changed = patch.destinations !== undefined || patch.conditions !== undefined;
+  return { patch: changed ? patch : undefined, terminatedWhileRunning: terminated && shouldRun, recheckAt };
+}

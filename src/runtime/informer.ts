@@ -1,0 +1,467 @@
+// A list+watch cache that does not give up. client-node's informer stops after any error other
+// than 410 and, when restarted, does not re-announce what changed while it was away
+// (KUBERNETES-NOTES.md); an operator built on it silently stops reconciling. This one:
+//   - lists, then watches from the list's resourceVersion (with bookmarks);
+//   - on 410 Gone (HTTP status or an ERROR event) lists again and diffs the fresh list against
+//     its cache, emitting the adds, updates and deletes it missed, so no change is lost;
+//   - on any other error or end of the stream, watches again from the last resourceVersion it
+//     saw, after a jittered exponential backoff;
+//   - restarts a watch that has been silent (no bytes, not even a bookmark) for `watchdogMs`,
+//     which also bounds a connect that hangs. A half-open TCP connection otherwise looks
+//     exactly like a quiet resource.
+// Handlers are called synchronously and not awaited; their errors (sync or async) are logged.
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from '../observability/logger.js';
+import { Backoff } from './backoff.js';
+import { asStatus, httpStatusOf, kubeGet, kubeGetJson, KubeHttpError, type QueryParams } from './kube-client.js';
+import { sleep } from './sleep.js';
+
+/** Why a watch was restarted abnormally (a server-side timeout is normal and not reported). */
+export type WatchRestartReason = 'expired' | 'watchdog' | 'error';
+
+export interface InformerEvents<T> {
+  add: (obj: T) => void | Promise<void>;
+  update: (obj: T, old: T) => void | Promise<void>;
+  delete: (obj: T) => void | Promise<void>;
+  /** A list or watch failed; the informer retries on its own. */
+  error: (error: unknown) => void;
+  /** A watch ended abnormally and is being re-established (`relist` when a full list follows). */
+  restart: (info: { reason: WatchRestartReason; relist: boolean }) => void;
+  /** The first list completed: the cache reflects the cluster. */
+  synced: () => void;
+}
+
+export interface InformerOptions<T extends KubernetesObject> {
+  readonly kubeConfig: KubeConfig;
+  /** Collection path, e.g. `/apis/rtmp.jocloud.com/v1alpha1/namespaces/ns/rtmppushtasks`. */
+  readonly path: string;
+  readonly logger: Logger;
+  /** Name for logs and metrics; defaults to the last segment of `path`. */
+  readonly resource?: string;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+  /** Restart a watch that received nothing for this long; defaults to 5 min. */
+  readonly watchdogMs?: number;
+  /**
+   * Server-side timeout of each watch request. Defaults to a random 50-90 % of watchdogMs, so
+   * a healthy but quiet watch is always ended by the server before the watchdog fires.
+   */
+  readonly watchTimeoutSeconds?: number;
+  /** Reconnect backoff; defaults 500 ms doubling to 30 s, jittered. */
+  readonly backoffBaseMs?: number;
+  readonly backoffMaxMs?: number;
+  /** List page size; defaults to 500. */
+  readonly pageSize?: number;
+  /** Turns a decoded JSON item into T (e.g. a zod parse); throwing skips the item with a log. */
+  readonly decode?: (raw: unknown) => T;
+}
+
+export interface InformerStats {
+  /** Completed full lists (the initial one included). */
+  readonly lists: number;
+  /** Abnormal watch restarts, by reason. */
+  readonly restarts: Readonly<Record<WatchRestartReason, number>>;
+  /** Watch requests started. */
+  readonly watches: number;
+  readonly resourceVersion: string;
+}
+
+type WatchEnd = 'closed' | 'expired' | 'watchdog' | 'stopped';
+
+interface ListPage {
+  items: unknown[];
+  resourceVersion: string;
+  continueToken: string | undefined;
+  itemKind: string | undefined;
+  apiVersion: string | undefined;
+}
+
+/** The cache key of an object: `namespace/name`, or `name` for cluster-scoped objects. */
+export function objectKey(obj: KubernetesObject): string {
+  const ns = obj.metadata?.namespace;
+  const name = obj.metadata?.name ?? '';
+  return ns !== undefined && ns !== '' ? `${ns}/${name}` : name;
+}
+
+export class Informer<T extends KubernetesObject> {
+  private cache = new Map<string, T>();
+  private resourceVersion = '';
+  private synced = false;
+  private syncWaiters: Array<() => void> = [];
+  private readonly listeners: { [E in keyof InformerEvents<T>]: Array<InformerEvents<T>[E]> } = {
+    add: [],
+    update: [],
+    delete: [],
+    error: [],
+    restart: [],
+    synced: [],
+  };
+  private readonly stopController = new AbortController();
+  private loopDone: Promise<void> | undefined;
+  private counters = { lists: 0, watches: 0, restarts: { expired: 0, watchdog: 0, error: 0 } };
+
+  private readonly logger: Logger;
+  private readonly resource: string;
+  private readonly watchdogMs: number;
+  private readonly backoffBaseMs: number;
+  private readonly backoffMaxMs: number;
+  private readonly pageSize: number;
+
+  constructor(private readonly opts: InformerOptions<T>) {
+    this.resource = opts.resource ?? opts.path.split('/').filter(Boolean).at(-1) ?? opts.path;
+    this.logger = opts.logger.child({ informer: this.resource });
+    this.watchdogMs = opts.watchdogMs ?? 300_000;
+    this.backoffBaseMs = opts.backoffBaseMs ?? 500;
+    this.backoffMaxMs = opts.backoffMaxMs ?? 30_000;
+    this.pageSize = opts.pageSize ?? 500;
+    if (!(this.watchdogMs > 0)) throw new Error('Informer: watchdogMs must be positive');
+  }
+
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<E extends keyof InformerEvents<T>>(event: E, handler: InformerEvents<T>[E]): () => void {
+    const list = this.listeners[event] as Array<InformerEvents<T>[E]>;
+    list.push(handler);
+    return () => {
+      const i = list.indexOf(handler);
+      if (i >= 0) list.splice(i, 1);
+    };
+  }
+
+  /** Starts listing and watching in the background. Idempotent. */
+  start(): void {
+    if (this.stopController.signal.aborted) throw new Error('Informer: cannot start after stop');
+    this.loopDone ??= this.loop();
+  }
+
+  /** Stops watching; resolves once the background loop has ended. */
+  async stop(): Promise<void> {
+    this.stopController.abort();
+    for (const resolve of this.syncWaiters) resolve();
+    this.syncWaiters = [];
+    await this.loopDone;
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Resolves after the first complete list; rejects if `signal` aborts or the informer stops first. */
+  waitForSync(signal?: AbortSignal): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(asError(signal?.reason, 'waitForSync aborted'));
+      if (signal?.aborted === true) {
+        onAbort();
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.syncWaiters.push(() => {
+        signal?.removeEventListener('abort', onAbort);
+        if (this.synced) resolve();
+        else reject(new Error(`informer ${this.resource} stopped before it synced`));
+      });
+    });
+  }
+
+  /** Cached objects, optionally only those of one namespace. */
+  list(namespace?: string): T[] {
+    const all = [...this.cache.values()];
+    return namespace === undefined ? all : all.filter((o) => (o.metadata?.namespace ?? '') === namespace);
+  }
+
+  /** A cached object; `namespace` is ignored (pass '' or undefined) for cluster-scoped kinds. */
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.cache.get(namespace !== undefined && namespace !== '' ? `${namespace}/${name}` : name);
+  }
+
+  stats(): InformerStats {
+    return {
+      lists: this.counters.lists,
+      watches: this.counters.watches,
+      restarts: { ...this.counters.restarts },
+      resourceVersion: this.resourceVersion,
+    };
+  }
+
+  private get stopSignal(): AbortSignal {
+    return this.stopController.signal;
+  }
+
+  private async loop(): Promise<void> {
+    const backoff = new Backoff({ baseMs: this.backoffBaseMs, maxMs: this.backoffMaxMs, jitter: 0.5 });
+    let needList = true;
+    while (!this.stopSignal.aborted) {
+      try {
+        if (needList) {
+          await this.relist();
+          needList = false;
+        }
+        const startedAt = Date.now();
+        const { end, events } = await this.watchOnce();
+        if (end === 'stopped') break;
+        if (events > 0 || Date.now() - startedAt >= 1_000) backoff.reset();
+        if (end === 'expired') {
+          needList = true;
+          this.restarted('expired', true);
+          // A watch that is refused as too old right after a fresh list would loop tightly.
+          if (events === 0) await sleep(backoff.next(), this.stopSignal);
+        } else if (end === 'watchdog') {
+          this.restarted('watchdog', false);
+        } else if (events === 0 && Date.now() - startedAt < 1_000) {
+          // Closed at once without a word: treat like an error so it cannot spin.
+          await sleep(backoff.next(), this.stopSignal);
+        }
+      } catch (error) {
+        if (this.stopSignal.aborted) break;
+        if (httpStatusOf(error) === 410) {
+          needList = true;
+          this.restarted('expired', true);
+          continue;
+        }
+        const delayMs = backoff.next();
+        this.logger.warn(
+          { err: error, phase: needList ? 'list' : 'watch', retryInMs: delayMs },
+          `${needList ? 'list' : 'watch'} of ${this.resource} failed; retrying`,
+        );
+        this.emit('error', error);
+        if (!needList) this.restarted('error', false);
+        await sleep(delayMs, this.stopSignal);
+      }
+    }
+  }
+
+  private restarted(reason: WatchRestartReason, relist: boolean): void {
+    this.counters.restarts[reason] += 1;
+    this.logger.info({ reason, relist, resourceVersion: this.resourceVersion }, `restarting watch of ${this.resource}`);
+    this.emit('restart', { reason, relist });
+  }
+
+  /** Lists everything (paged), replaces the cache and emits what changed since the last one. */
+  private async relist(): Promise<void> {
+    const items = new Map<string, T>();
+    let resourceVersion: string;
+    let continueToken: string | undefined;
+    for (;;) {
+      let page: ListPage;
+      try {
+        page = await this.listPage(continueToken);
+      } catch (error) {
+        // An expired continue token: the snapshot is gone, so start the list over.
+        if (continueToken !== undefined && httpStatusOf(error) === 410) {
+          items.clear();
+          continueToken = undefined;
+          continue;
+        }
+        throw error;
+      }
+      for (const raw of page.items) {
+        const obj = this.decode(raw, page);
+        if (obj !== undefined) items.set(objectKey(obj), obj);
+      }
+      resourceVersion = page.resourceVersion;
+      continueToken = page.continueToken;
+      if (continueToken === undefined) break;
+    }
+
+    const previous = this.cache;
+    this.cache = items;
+    this.resourceVersion = resourceVersion;
+    this.counters.lists += 1;
+    for (const [key, obj] of items) {
+      const old = previous.get(key);
+      if (old === undefined) this.emit('add', obj);
+      else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.emit('update', obj, old);
+    }
+    for (const [key, old] of previous) {
+      if (!items.has(key)) this.emit('delete', old);
+    }
+    this.logger.debug({ count: items.size, resourceVersion }, `listed ${this.resource}`);
+    if (!this.synced) {
+      this.synced = true;
+      const waiters = this.syncWaiters;
+      this.syncWaiters = [];
+      for (const resolve of waiters) resolve();
+      this.emit('synced');
+    }
+  }
+
+  private async listPage(continueToken: string | undefined): Promise<ListPage> {
+    const body = await kubeGetJson(
+      this.opts.kubeConfig,
+      this.opts.path,
+      this.query({ limit: this.pageSize, continue: continueToken }),
+      this.stopSignal,
+    );
+    if (typeof body !== 'object' || body === null || !Array.isArray((body as { items?: unknown }).items)) {
+      throw new Error(`list of ${this.resource}: response is not a list`);
+    }
+    const list = body as { items: unknown[]; kind?: unknown; apiVersion?: unknown; metadata?: Record<string, unknown> };
+    const cont = list.metadata?.continue;
+    const rv = list.metadata?.resourceVersion;
+    return {
+      items: list.items,
+      resourceVersion: typeof rv === 'string' ? rv : '',
+      continueToken: typeof cont === 'string' && cont !== '' ? cont : undefined,
+      itemKind: typeof list.kind === 'string' ? list.kind.replace(/List$/, '') : undefined,
+      apiVersion: typeof list.apiVersion === 'string' ? list.apiVersion : undefined,
+    };
+  }
+
+  /** Watches from the current resourceVersion until the stream ends; applies every event. */
+  private async watchOnce(): Promise<{ end: WatchEnd; events: number }> {
+    const controller = new AbortController();
+    const onStop = (): void => controller.abort();
+    this.stopSignal.addEventListener('abort', onStop, { once: true });
+    // stop() may have been called while the list was finishing; its abort event is gone by now.
+    if (this.stopSignal.aborted) controller.abort();
+    let watchdogFired = false;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        watchdogFired = true;
+        this.logger.warn(
+          { watchdogMs: this.watchdogMs, resourceVersion: this.resourceVersion },
+          `watch of ${this.resource} silent for too long; restarting it`,
+        );
+        controller.abort(new Error('watch watchdog expired'));
+      }, this.watchdogMs);
+    };
+    let events = 0;
+    this.counters.watches += 1;
+    try {
+      arm();
+      const response = await kubeGet(
+        this.opts.kubeConfig,
+        this.opts.path,
+        this.query({
+          watch: 'true',
+          resourceVersion: this.resourceVersion,
+          allowWatchBookmarks: 'true',
+          timeoutSeconds: this.watchTimeoutSeconds(),
+        }),
+        controller.signal,
+      );
+      if (response.status !== 200) throw await KubeHttpError.fromResponse(response, `watch ${this.opts.path}`);
+      if (response.body === null) return { end: 'closed', events };
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let buffered = '';
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        arm();
+        buffered += decoder.decode(value, { stream: true });
+        let newline: number;
+        while ((newline = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, newline).trim();
+          buffered = buffered.slice(newline + 1);
+          if (line === '') continue;
+          if (this.applyWatchLine(line) === 'expired') return { end: 'expired', events };
+          // Only real progress counts: an ERROR right after connecting must still back off.
+          events += 1;
+        }
+      }
+      return { end: 'closed', events };
+    } catch (error) {
+      if (watchdogFired) return { end: 'watchdog', events };
+      if (this.stopSignal.aborted) return { end: 'stopped', events };
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      this.stopSignal.removeEventListener('abort', onStop);
+      // Releases the connection whatever ended the watch (an ERROR event leaves it open).
+      controller.abort();
+    }
+  }
+
+  /** Applies one watch event line; throws on anything it cannot trust (so the watch restarts). */
+  private applyWatchLine(line: string): 'ok' | 'expired' {
+    const event = JSON.parse(line) as { type?: unknown; object?: unknown };
+    const type = event.type;
+    if (type === 'ERROR') {
+      const status = asStatus(event.object);
+      if (status?.code === 410) return 'expired';
+      throw new KubeHttpError(status?.code ?? 500, `watch ${this.opts.path}: ERROR event: ${status?.message ?? line}`, status?.reason);
+    }
+    const object = event.object as KubernetesObject | undefined;
+    const rv = object?.metadata?.resourceVersion;
+    if (type === 'BOOKMARK') {
+      if (rv !== undefined) this.resourceVersion = rv;
+      return 'ok';
+    }
+    if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') {
+      throw new Error(`watch ${this.opts.path}: unexpected event type ${String(type)}`);
+    }
+    const obj = this.decode(object, undefined);
+    if (rv !== undefined) this.resourceVersion = rv;
+    if (obj === undefined) return 'ok';
+    const key = objectKey(obj);
+    const old = this.cache.get(key);
+    if (type === 'DELETED') {
+      if (old === undefined) return 'ok';
+      this.cache.delete(key);
+      this.emit('delete', obj);
+    } else if (old === undefined) {
+      this.cache.set(key, obj);
+      this.emit('add', obj);
+    } else {
+      this.cache.set(key, obj);
+      if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.emit('update', obj, old);
+    }
+    return 'ok';
+  }
+
+  private decode(raw: unknown, page: ListPage | undefined): T | undefined {
+    if (typeof raw !== 'object' || raw === null) return undefined;
+    // Items of a list of built-in kinds come without kind/apiVersion; put them back.
+    const filled = raw as { kind?: string; apiVersion?: string };
+    if (page !== undefined) {
+      if (filled.kind === undefined && page.itemKind !== undefined) filled.kind = page.itemKind;
+      if (filled.apiVersion === undefined && page.apiVersion !== undefined) filled.apiVersion = page.apiVersion;
+    }
+    if (this.opts.decode === undefined) return raw as T;
+    try {
+      return this.opts.decode(raw);
+    } catch (error) {
+      const meta = (raw as KubernetesObject).metadata;
+      this.logger.warn({ err: error, namespace: meta?.namespace, name: meta?.name }, `skipping undecodable ${this.resource}`);
+      return undefined;
+    }
+  }
+
+  private query(extra: QueryParams): QueryParams {
+    return {
+      labelSelector: this.opts.labelSelector,
+      fieldSelector: this.opts.fieldSelector,
+      ...extra,
+    };
+  }
+
+  private watchTimeoutSeconds(): number {
+    if (this.opts.watchTimeoutSeconds !== undefined) return this.opts.watchTimeoutSeconds;
+    const seconds = (this.watchdogMs / 1_000) * (0.5 + 0.4 * Math.random());
+    return Math.max(1, Math.floor(seconds));
+  }
+
+  private emit<E extends keyof InformerEvents<T>>(event: E, ...args: Parameters<InformerEvents<T>[E]>): void {
+    for (const handler of [...this.listeners[event]]) {
+      try {
+        const result = (handler as (...a: Parameters<InformerEvents<T>[E]>) => unknown)(...args);
+        if (result instanceof Promise) {
+          result.catch((error: unknown) => this.handlerFailed(event, error));
+        }
+      } catch (error) {
+        this.handlerFailed(event, error);
+      }
+    }
+  }
+
+  private handlerFailed(event: string, error: unknown): void {
+    this.logger.error({ err: error, event }, `${this.resource} ${event} handler failed`);
+  }
+}
+
+function asError(value: unknown, fallback: string): Error {
+  return value instanceof Error ? value : new Error(typeof value === 'string' ? value : fallback);
+}

@@ -1,0 +1,259 @@
+// Lease-based leader election with client-go's rules, so that at most one operator replica
+// talks to the vendor at a time:
+//   - a candidate takes the lease when it does not exist, has no holder, or has not been renewed
+//     for leaseDuration *as observed on the candidate's own clock* (the time it first saw the
+//     current resourceVersion; remote timestamps are never compared with local time, so clock
+//     skew between nodes cannot cause two leaders);
+//   - the leader renews every retryPeriod and gives up leadership if it has not managed to renew
+//     within renewDeadline, which is shorter than leaseDuration: it stops leading before anyone
+//     else may start;
+//   - every write carries the resourceVersion it was based on (409 Conflict = someone else won);
+//   - stop({ release: true }) empties the holder so a successor takes over at once.
+// Losing leadership is final for an elector: run() resolves, and the process should exit (as
+// controller-runtime does) rather than keep half-stopped controllers around.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from '../observability/logger.js';
+import { describeKubeError, httpStatusOf } from './kube-client.js';
+import { KubeLeaseLock, type LeaseLock, type LeaseRecord, type ObservedLease } from './lease-lock.js';
+import { deadlineSignal, sleep } from './sleep.js';
+
+export interface LeaderElectionOptions {
+  /** Needed unless `lock` is given. */
+  readonly kubeConfig?: KubeConfig;
+  readonly namespace: string;
+  readonly name: string;
+  /** Unique per replica, e.g. the pod name plus a random suffix. */
+  readonly identity: string;
+  readonly leaseDurationMs?: number;
+  readonly renewDeadlineMs?: number;
+  readonly retryPeriodMs?: number;
+  readonly logger: Logger;
+  /** Called once leadership is acquired; `signal` aborts when it ends. Not awaited. */
+  readonly onStartedLeading: (signal: AbortSignal) => void | Promise<void>;
+  /** Called once when leadership ends (lost, or stop()). */
+  readonly onStoppedLeading: () => void;
+  /** Called whenever a different holder is observed (this replica included). */
+  readonly onNewLeader?: (identity: string) => void;
+  /** Storage override for tests; defaults to a Lease via the kubeconfig. */
+  readonly lock?: LeaseLock;
+  readonly now?: () => number;
+  readonly random?: () => number;
+}
+
+export interface StopOptions {
+  /** Empty the lease so a successor need not wait for it to expire. Defaults to true. */
+  readonly release?: boolean;
+}
+
+export class LeaderElector {
+  private readonly lock: LeaseLock;
+  private readonly logger: Logger;
+  private readonly leaseDurationMs: number;
+  private readonly renewDeadlineMs: number;
+  private readonly retryPeriodMs: number;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly stopController = new AbortController();
+  private observed: ObservedLease | undefined;
+  /** Local time at which `observed` was first seen. */
+  private observedAt = 0;
+  private reportedLeader: string | undefined;
+  private leading: AbortController | undefined;
+  private release = true;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly opts: LeaderElectionOptions) {
+    this.leaseDurationMs = opts.leaseDurationMs ?? 15_000;
+    this.renewDeadlineMs = opts.renewDeadlineMs ?? 10_000;
+    this.retryPeriodMs = opts.retryPeriodMs ?? 2_000;
+    if (this.leaseDurationMs <= this.renewDeadlineMs) {
+      throw new Error('leader election: leaseDuration must be greater than renewDeadline');
+    }
+    if (this.renewDeadlineMs <= this.retryPeriodMs * 1.2) {
+      throw new Error('leader election: renewDeadline must be greater than 1.2 x retryPeriod');
+    }
+    if (this.leaseDurationMs < 1_000 || this.retryPeriodMs <= 0) {
+      throw new Error('leader election: leaseDuration must be at least 1 s and retryPeriod positive');
+    }
+    if (opts.identity === '') throw new Error('leader election: identity must not be empty');
+    if (opts.lock === undefined && opts.kubeConfig === undefined) {
+      throw new Error('leader election: kubeConfig or lock is required');
+    }
+    this.lock = opts.lock ?? new KubeLeaseLock(opts.kubeConfig as KubeConfig, opts.namespace, opts.name);
+    this.logger = opts.logger.child({ lease: this.lock.description, identity: opts.identity });
+    this.now = opts.now ?? Date.now;
+    this.random = opts.random ?? Math.random;
+  }
+
+  /**
+   * Campaigns until elected, leads until leadership is lost or stop() is called, then resolves.
+   * Calling it again returns the same promise.
+   */
+  run(): Promise<void> {
+    this.running ??= this.campaignAndLead();
+    return this.running;
+  }
+
+  /** Stops campaigning or leading; resolves after onStoppedLeading (and the release) ran. */
+  async stop(opts: StopOptions = {}): Promise<void> {
+    this.release = opts.release ?? true;
+    this.stopController.abort();
+    await this.running;
+  }
+
+  isLeader(): boolean {
+    return this.leading !== undefined;
+  }
+
+  /** The holder last observed on the lease ('' when free, undefined before the first read). */
+  getLeader(): string | undefined {
+    return this.observed?.record.holderIdentity;
+  }
+
+  private get stopped(): boolean {
+    return this.stopController.signal.aborted;
+  }
+
+  private async campaignAndLead(): Promise<void> {
+    if (!(await this.acquire())) return;
+    const leading = new AbortController();
+    this.leading = leading;
+    this.logger.info('became leader');
+    this.callSafely('onStartedLeading', () => this.opts.onStartedLeading(leading.signal));
+    await this.renewUntilLost();
+    this.leading = undefined;
+    leading.abort(new Error('leadership ended'));
+    if (this.stopped && this.release) await this.releaseLease();
+    this.logger.info(this.stopped ? 'stopped leading' : 'lost leadership');
+    this.callSafely('onStoppedLeading', () => this.opts.onStoppedLeading());
+  }
+
+  /** Tries every retryPeriod (jittered) until the lease is ours; false if stopped first. */
+  private async acquire(): Promise<boolean> {
+    this.logger.info('attempting to acquire leader lease');
+    while (!this.stopped) {
+      if (await this.tryAcquireOrRenew(this.renewDeadlineMs)) return true;
+      await sleep(this.retryPeriodMs * (1 + 0.2 * this.random()), this.stopController.signal);
+    }
+    return false;
+  }
+
+  /** Renews every retryPeriod; returns when stopped or when renewDeadline passed without success. */
+  private async renewUntilLost(): Promise<void> {
+    while (!this.stopped) {
+      if ((await sleep(this.retryPeriodMs, this.stopController.signal)) === 'aborted') return;
+      const deadline = this.now() + this.renewDeadlineMs;
+      let renewed = false;
+      while (!this.stopped && !renewed) {
+        const remaining = deadline - this.now();
+        if (remaining <= 0) break;
+        renewed = await this.tryAcquireOrRenew(remaining);
+        if (!renewed) await sleep(Math.min(this.retryPeriodMs, Math.max(0, deadline - this.now())), this.stopController.signal);
+      }
+      if (this.stopped) return;
+      if (!renewed) {
+        this.logger.error({ renewDeadlineMs: this.renewDeadlineMs }, 'failed to renew the leader lease in time');
+        return;
+      }
+    }
+  }
+
+  /** One read-modify-write of the lease, bounded by `timeoutMs`. True if we hold it afterwards. */
+  private async tryAcquireOrRenew(timeoutMs: number): Promise<boolean> {
+    const { signal, dispose } = deadlineSignal(timeoutMs, this.stopController.signal);
+    try {
+      const now = this.now();
+      const current = await this.lock.get(signal);
+      if (current === undefined) {
+        const record = this.newRecord(undefined, now);
+        const resourceVersion = await this.lock.create(record, signal);
+        this.observe({ record, resourceVersion }, now);
+        return true;
+      }
+      this.observe(current, now);
+      const holder = current.record.holderIdentity;
+      const durationMs = current.record.leaseDurationSeconds * 1_000;
+      if (holder !== '' && holder !== this.opts.identity && this.observedAt + durationMs > now) {
+        return false;
+      }
+      const record = this.newRecord(current.record, now);
+      const resourceVersion = await this.lock.update(record, current.resourceVersion, signal);
+      this.observe({ record, resourceVersion }, now);
+      return true;
+    } catch (error) {
+      if (!this.stopped) {
+        const conflict = httpStatusOf(error) === 409;
+        this.logger[conflict ? 'debug' : 'warn'](
+          { error: describeKubeError(error) },
+          conflict ? 'lost a race for the leader lease' : 'leader lease read/write failed',
+        );
+      }
+      return false;
+    } finally {
+      dispose();
+    }
+  }
+
+  private newRecord(previous: LeaseRecord | undefined, now: number): LeaseRecord {
+    const mine = previous?.holderIdentity === this.opts.identity;
+    return {
+      holderIdentity: this.opts.identity,
+      leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1_000),
+      acquireTime: mine ? previous.acquireTime : new Date(now),
+      renewTime: new Date(now),
+      leaseTransitions: previous === undefined ? 0 : mine ? previous.leaseTransitions : previous.leaseTransitions + 1,
+    };
+  }
+
+  private observe(lease: ObservedLease, now: number): void {
+    if (this.observed?.resourceVersion !== lease.resourceVersion) {
+      this.observed = lease;
+      this.observedAt = now;
+    }
+    const holder = lease.record.holderIdentity;
+    if (holder !== '' && holder !== this.reportedLeader) {
+      this.reportedLeader = holder;
+      if (holder !== this.opts.identity) this.logger.info({ leader: holder }, 'new leader observed');
+      const onNewLeader = this.opts.onNewLeader;
+      if (onNewLeader !== undefined) this.callSafely('onNewLeader', () => onNewLeader(holder));
+    }
+  }
+
+  /** Empties the holder so that the next candidate need not wait for expiry. */
+  private async releaseLease(): Promise<void> {
+    const observed = this.observed;
+    if (observed?.record.holderIdentity !== this.opts.identity) return;
+    const now = new Date(this.now());
+    const { signal, dispose } = deadlineSignal(this.renewDeadlineMs);
+    try {
+      const resourceVersion = await this.lock.update(
+        {
+          holderIdentity: '',
+          leaseDurationSeconds: 1,
+          acquireTime: now,
+          renewTime: now,
+          leaseTransitions: observed.record.leaseTransitions,
+        },
+        observed.resourceVersion,
+        signal,
+      );
+      this.observed = undefined;
+      this.logger.info({ resourceVersion }, 'released the leader lease');
+    } catch (error) {
+      this.logger.warn({ error: describeKubeError(error) }, 'could not release the leader lease; it will expire');
+    } finally {
+      dispose();
+    }
+  }
+
+  private callSafely(name: string, fn: () => unknown): void {
+    try {
+      const result = fn();
+      if (result instanceof Promise) {
+        result.catch((error: unknown) => this.logger.error({ err: error }, `${name} callback failed`));
+      }
+    } catch (error) {
+      this.logger.error({ err: error }, `${name} callback failed`);
+    }
+  }
+}
