@@ -1,0 +1,264 @@
+// An operator under test: the vendor emulator plus the real operator (runOperator, in this
+// process) watching one fresh namespace of the shared control plane, with a credentials Secret
+// and the CRD installed. Integration tests drive it through the Kubernetes API and kubectl and
+// assert on the emulator's record of vendor calls.
+import { Writable } from 'node:stream';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import pino from 'pino';
+import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/constants.js';
+import { CRD_FILE } from '../../src/api/v1alpha1/crd-files.js';
+import type { CallbackSettings } from '../../src/callback/options.js';
+import { startEmulator } from '../../src/emulator/server.js';
+import { runOperator, type OperatorSettings } from '../../src/manager/operator.js';
+import { createNamespace, injectedKubeconfigPath } from './kube.js';
+import { runKubectl } from './kubectl.js';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+export const CALLBACK_TOKEN = 'test-callback-token-7c1e';
+export const CREDENTIALS_SECRET = 'jocloud-credentials';
+
+type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+
+export interface TaskObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace?: string; generation?: number; resourceVersion?: string; finalizers?: string[]; deletionTimestamp?: string };
+  spec: Record<string, unknown>;
+  status?: {
+    observedGeneration?: number;
+    taskid?: string;
+    active?: Record<string, unknown>;
+    requestHash?: string;
+    lastResponse?: { code: number; message?: string };
+    conditions?: Array<{ type: string; status: string; reason: string; message?: string; lastTransitionTime: string; observedGeneration?: number }>;
+    destinations?: Array<{ url: string; state: string; code: number; errcode: number; version: string; lastCallbackTime: string }>;
+    [key: string]: unknown;
+  };
+}
+
+let crdInstalled: Promise<void> | undefined;
+
+/** Installs the generated CRD once per test process and waits until it is Established. */
+export function ensureCrd(kubeconfigPath = injectedKubeconfigPath()): Promise<void> {
+  crdInstalled ??= (async () => {
+    const apply = await runKubectl(kubeconfigPath, ['apply', '-f', path.join(REPO_ROOT, CRD_FILE)]);
+    if (apply.code !== 0) throw new Error(`installing the CRD failed: ${apply.stderr}`);
+    const wait = await runKubectl(kubeconfigPath, ['wait', '--for=condition=Established', `crd/${PLURAL}.${GROUP}`, '--timeout=60s']);
+    if (wait.code !== 0) throw new Error(`the CRD did not become Established: ${wait.stderr}`);
+  })();
+  return crdInstalled;
+}
+
+export interface OperatorFixtureOptions {
+  /** Namespace prefix; a unique namespace is created. */
+  readonly prefix?: string;
+  /** Overrides of the operator's settings (defaults: namespace-scoped, callbacks on, no leader election). */
+  readonly settings?: Partial<OperatorSettings>;
+  /** Callback timing (defaults: refresh 60 s, stale after 5 min). */
+  readonly callbacks?: Partial<CallbackSettings> | false;
+  /** Period of the emulator's repeated callbacks (default 60 s, so tests trigger them with tick()). */
+  readonly callbackIntervalMs?: number;
+  /** Don't start the operator yet (start() later). */
+  readonly deferStart?: boolean;
+}
+
+export class OperatorFixture {
+  readonly logs: string[] = [];
+  private running: { stop: AbortController; done: Promise<number> } | undefined;
+  readonly api: CustomObjectsApi;
+  readonly core: CoreV1Api;
+
+  private constructor(
+    readonly kubeconfigPath: string,
+    readonly kubeConfig: KubeConfig,
+    readonly namespace: string,
+    readonly emulator: Emulator,
+    readonly callbackPort: number,
+    private readonly opts: OperatorFixtureOptions,
+  ) {
+    this.api = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
+  }
+
+  static async create(opts: OperatorFixtureOptions = {}): Promise<OperatorFixture> {
+    const kubeconfigPath = injectedKubeconfigPath();
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfigPath);
+    await ensureCrd(kubeconfigPath);
+    const namespace = await createNamespace(kc, opts.prefix ?? 'op');
+    const callbackPort = await freePort();
+    const emulator = await startEmulator({
+      host: '127.0.0.1',
+      port: 0,
+      callbackUrl: `http://127.0.0.1:${callbackPort}/jocloud/callback?token=${CALLBACK_TOKEN}`,
+      callbackIntervalMs: opts.callbackIntervalMs ?? 60_000,
+      logger: pino({ level: 'silent' }),
+    });
+    const fixture = new OperatorFixture(kubeconfigPath, kc, namespace, emulator, callbackPort, opts);
+    const account = emulator.accounts[0];
+    if (account === undefined) throw new Error('the emulator has no account');
+    await fixture.core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: CREDENTIALS_SECRET }, stringData: { restfulId: account.restfulId, restfulSecret: account.restfulSecret } },
+    });
+    if (opts.deferStart !== true) fixture.start();
+    return fixture;
+  }
+
+  get appid(): string {
+    return this.emulator.accounts[0]?.appid ?? '';
+  }
+
+  get account(): { appid: string; restfulId: string; restfulSecret: string } {
+    const a = this.emulator.accounts[0];
+    if (a === undefined) throw new Error('the emulator has no account');
+    return { appid: a.appid, restfulId: a.restfulId, restfulSecret: a.restfulSecret };
+  }
+
+  settings(): OperatorSettings {
+    const cb = this.opts.callbacks;
+    return {
+      kubeconfig: this.kubeconfigPath,
+      namespace: this.namespace,
+      endpoint: this.emulator.url,
+      pathPrefix: 'v2/rtmpforward',
+      defaultAppid: this.appid,
+      defaultCredentials: { namespace: this.namespace, name: CREDENTIALS_SECRET },
+      maxConcurrentReconciles: 4,
+      vendorQps: 50,
+      callbacks:
+        cb === false
+          ? undefined
+          : { addr: `127.0.0.1:${this.callbackPort}`, token: CALLBACK_TOKEN, allowUnauthenticated: false, refreshMs: 60_000, staleMs: 300_000, ...cb },
+      leaderElection: undefined,
+      metricsAddr: undefined,
+      healthAddr: undefined,
+      logLevel: 'debug',
+      shutdownTimeoutMs: 10_000,
+      ...this.opts.settings,
+    };
+  }
+
+  /** Starts the operator in this process; its JSON log lines are kept in `logs`. */
+  start(overrides: Partial<OperatorSettings> = {}): void {
+    if (this.running !== undefined) throw new Error('the operator is already running');
+    const stop = new AbortController();
+    const sink = new Writable({
+      write: (chunk: Buffer, _enc, cb) => {
+        for (const line of chunk.toString('utf8').split('\n')) if (line !== '') this.logs.push(line);
+        cb();
+      },
+    });
+    const done = runOperator({ ...this.settings(), ...overrides }, { signal: stop.signal, logDestination: sink, handleSignals: false });
+    this.running = { stop, done };
+  }
+
+  /** Stops the operator like SIGTERM; resolves with its exit code. */
+  async stop(): Promise<number> {
+    const r = this.running;
+    if (r === undefined) return 0;
+    this.running = undefined;
+    r.stop.abort();
+    return r.done;
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    await this.emulator.close();
+  }
+
+  // ---- Kubernetes helpers -------------------------------------------------------------
+
+  kubectl(args: readonly string[], input?: string): ReturnType<typeof runKubectl> {
+    return runKubectl(this.kubeconfigPath, ['-n', this.namespace, ...args], input !== undefined ? { input } : {});
+  }
+
+  /** A task manifest for this namespace (a mixed push in the vendor sample's shape by default). */
+  task(name: string, spec: Record<string, unknown> = {}): TaskObject {
+    return {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'RtmpPushTask',
+      metadata: { name, namespace: this.namespace },
+      spec: {
+        roomid: '123',
+        streamtype: 1,
+        rtmpurls: [`rtmp://push.example.com/live/${name}?auth_key=secret-${name}`],
+        mixconfig: { templateid: 1, output: { streamtype: 2, audiobitrate: 64, audiochannel: 2, audiosample: 44100, audioencode: 1 } },
+        ...spec,
+      },
+    };
+  }
+
+  async create(task: TaskObject): Promise<TaskObject> {
+    return (await this.api.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: this.namespace, body: task })) as TaskObject;
+  }
+
+  async get(name: string): Promise<TaskObject | undefined> {
+    try {
+      return (await this.api.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: this.namespace, name })) as TaskObject;
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Merge-patches the spec (null deletes a field). */
+  async patchSpec(name: string, spec: Record<string, unknown>): Promise<TaskObject> {
+    return (await this.api.patchNamespacedCustomObject(
+      { group: GROUP, version: VERSION, plural: PLURAL, namespace: this.namespace, name, body: { spec } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    )) as TaskObject;
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.api.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: this.namespace, name });
+  }
+
+  /** Polls until `predicate` holds for the task (undefined = deleted); fails with the last state. */
+  async waitFor(name: string, predicate: (t: TaskObject | undefined) => boolean, timeoutMs = 20_000, what = 'condition'): Promise<TaskObject | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    let last: TaskObject | undefined;
+    while (Date.now() < deadline) {
+      last = await this.get(name);
+      if (predicate(last)) return last;
+      await delay(100);
+    }
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} on ${this.namespace}/${name}; last: ${JSON.stringify(last?.status ?? last ?? null)}`);
+  }
+
+  waitForCondition(name: string, type: string, status: string, reason?: string, timeoutMs?: number): Promise<TaskObject | undefined> {
+    return this.waitFor(
+      name,
+      (t) => {
+        const c = condition(t, type);
+        return c !== undefined && c.status === status && (reason === undefined || c.reason === reason) && c.observedGeneration === t?.metadata.generation;
+      },
+      timeoutMs,
+      `${type}=${status}${reason !== undefined ? ` (${reason})` : ''}`,
+    );
+  }
+
+  /** The vendor calls the emulator received for this fixture (each fixture has its own emulator). */
+  async vendorCalls(endpoint?: 'startrtmp' | 'stoprtmp'): Promise<Awaited<ReturnType<Emulator['control']['calls']>>> {
+    return this.emulator.control.calls(endpoint);
+  }
+}
+
+export function condition(t: TaskObject | undefined, type: string): NonNullable<NonNullable<TaskObject['status']>['conditions']>[number] | undefined {
+  return t?.status?.conditions?.find((c) => c.type === type);
+}
+
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
