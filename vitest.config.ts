@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // kube-apiserver + etcd (started once by the global setup) and the vendor emulator over HTTP.
 export default defineConfig({
   test: {
+    reporters: ['default', './test/harness/summary-reporter.ts'],
     projects: [
       {
         test: {
