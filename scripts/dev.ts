@@ -4,7 +4,6 @@
 // operator in this process, applies the samples and prints the tasks as they converge.
 // Ctrl-C stops everything. To run against a real cluster and vendor use `rtmp-push-operator run`.
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -16,22 +15,11 @@ import { startEmulator } from '../src/emulator/server.js';
 import { runOperator } from '../src/manager/operator.js';
 import { startControlPlane } from '../test/harness/control-plane.js';
 import { runKubectl } from '../test/harness/kubectl.js';
+import { freePort } from '../test/harness/process.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const NAMESPACE = 'default';
 const CALLBACK_TOKEN = 'dev-callback-token';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 interface Row {
   name: string;

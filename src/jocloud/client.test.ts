@@ -7,61 +7,12 @@ import { basicToken } from './auth.js';
 import { JocloudClient, type VendorCallObservation } from './client.js';
 import { VendorError } from './errors.js';
 import { parseVendorJson } from './json.js';
+import { vendorSampleStartRequestText, vendorSampleStopRequestText } from '../../test/fixtures/vendor-rules.js';
 import { startRtmpRequestSchema, stopRtmpRequestSchema, type StartRtmpRequest, type StopRtmpRequest } from './wire.js';
 
-// The vendor page's samples, verbatim.
-const pageStartSample = `{
-"appid":1470236061,
-"roomid":"123",
-"rtmpurl":"rtmp://aliyunbiz.upstream.biz.com/live/test",
-"streamtype":1,
-"taskid":"biz007",
-"mixconfig":{
-"input":[
-{
-"uid":"111",
-"roomid":"123",
-"streamtype":0,
-"layer":0,
-"pos_x":0,
-"pos_y":0,
-"pos_h":600,
-"pos_w":400,
-"crop":0
-},
-{
-"uid":"222",
-"roomid":"123",
-"streamtype":0,
-"layer":1,
-"pos_x":400,
-"pos_y":0,
-"pos_h":600,
-"pos_w":400,
-"crop":0
-}
-],
-"output":{
-"streamtype":0,
-"videoheight":600,
-"videowidth":800,
-"videobitrate":800,
-"videofps":24,
-"videogop":3,
-"videoencode":100,
-"audiobitrate":64,
-"audiosample":44100,
-"audiochannel":2,
-"audioencode":1
-}
-}
-}`;
-const pageStopSample = `{
-"appid":1470236061,
-"roomid":"123",
-"streamtype":1,
-"taskid":"biz007"
-}`;
+// The vendor page's samples, verbatim (shared with the wire-schema and emulator tests).
+const pageStartSample = vendorSampleStartRequestText;
+const pageStopSample = vendorSampleStopRequestText;
 
 /** The page's JSON without its line breaks: the bytes a faithful client sends. */
 function minified(text: string): string {

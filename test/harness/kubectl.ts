@@ -1,9 +1,9 @@
 // Runs the kubectl binary against a kubeconfig. Free of vitest, so the dev command
 // (scripts/dev.ts) and the tests share it.
-import { spawn } from 'node:child_process';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import path from 'node:path';
 import { cacheBinDir } from './control-plane.js';
+import { runProcess, type ProcessResult } from './process.js';
 
 export interface KubectlOptions {
   /** Defaults to the shared control plane's kubeconfig. */
@@ -14,11 +14,7 @@ export interface KubectlOptions {
   timeoutMs?: number;
 }
 
-export interface KubectlResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type KubectlResult = ProcessResult;
 
 /** The kubectl executable: $KUBECTL, kubectl on PATH, or one in the control-plane cache. */
 export function kubectlBinary(): string {
@@ -43,34 +39,8 @@ export function kubectlBinary(): string {
  * the exit code; rejects only if kubectl cannot be started or times out.
  */
 export function runKubectl(kubeconfigPath: string, args: readonly string[], options: Omit<KubectlOptions, 'kubeconfigPath'> = {}): Promise<KubectlResult> {
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  return new Promise((resolve, reject) => {
-    const child = spawn(kubectlBinary(), [`--kubeconfig=${kubeconfigPath}`, ...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`kubectl ${args.join(' ')}: timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({
-        code: code ?? -1,
-        stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8'),
-      });
-    });
-    // kubectl may exit before reading stdin; an EPIPE then is not an error of ours.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
+  return runProcess(kubectlBinary(), [`--kubeconfig=${kubeconfigPath}`, ...args], {
+    ...(options.input !== undefined ? { input: options.input } : {}),
+    timeoutMs: options.timeoutMs ?? 30_000,
   });
 }
-

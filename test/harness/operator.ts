@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, Watch, type CoreV1Event } from '@kubernetes/client-node';
 import pino from 'pino';
 import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/constants.js';
 import { CRD_FILE } from '../../src/api/v1alpha1/crd-files.js';
@@ -14,6 +14,9 @@ import { startEmulator } from '../../src/emulator/server.js';
 import { runOperator, type OperatorSettings } from '../../src/manager/operator.js';
 import { createNamespace, injectedKubeconfigPath } from './kube.js';
 import { runKubectl } from './kubectl.js';
+import { freePort } from './process.js';
+
+export { freePort } from './process.js';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 export const CALLBACK_TOKEN = 'test-callback-token-7c1e';
@@ -62,11 +65,34 @@ export interface OperatorFixtureOptions {
   readonly callbackIntervalMs?: number;
   /** Don't start the operator yet (start() later). */
   readonly deferStart?: boolean;
+  /** The control plane's kubeconfig; defaults to the one the vitest global setup provides (set it outside vitest, e.g. in bench/). */
+  readonly kubeconfigPath?: string;
+}
+
+/** A further operator instance on the fixture's namespace (see OperatorFixture.startReplica). */
+export interface OperatorReplica {
+  readonly callbackPort: number;
+  /** Its JSON log lines. */
+  readonly logs: string[];
+  /** The identity it competes for the Lease with (from its first log line). */
+  identity(): string | undefined;
+  /** Stops it like SIGTERM; resolves with its exit code. */
+  stop(): Promise<number>;
+}
+
+/** A watch on one task that records every version of it the API server sends (writes = changes.length). */
+export interface TaskWatch {
+  /** Each ADDED/MODIFIED object, in order. */
+  readonly changes: TaskObject[];
+  /** Distinct resourceVersions seen after the watch started. */
+  resourceVersions(): string[];
+  stop(): void;
 }
 
 export class OperatorFixture {
   readonly logs: string[] = [];
   private running: { stop: AbortController; done: Promise<number> } | undefined;
+  private readonly replicas = new Set<OperatorReplica>();
   readonly api: CustomObjectsApi;
   readonly core: CoreV1Api;
 
@@ -83,7 +109,7 @@ export class OperatorFixture {
   }
 
   static async create(opts: OperatorFixtureOptions = {}): Promise<OperatorFixture> {
-    const kubeconfigPath = injectedKubeconfigPath();
+    const kubeconfigPath = opts.kubeconfigPath ?? injectedKubeconfigPath();
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfigPath);
     await ensureCrd(kubeconfigPath);
@@ -145,13 +171,7 @@ export class OperatorFixture {
   start(overrides: Partial<OperatorSettings> = {}): void {
     if (this.running !== undefined) throw new Error('the operator is already running');
     const stop = new AbortController();
-    const sink = new Writable({
-      write: (chunk: Buffer, _enc, cb) => {
-        for (const line of chunk.toString('utf8').split('\n')) if (line !== '') this.logs.push(line);
-        cb();
-      },
-    });
-    const done = runOperator({ ...this.settings(), ...overrides }, { signal: stop.signal, logDestination: sink, handleSignals: false });
+    const done = runOperator({ ...this.settings(), ...overrides }, { signal: stop.signal, logDestination: lineSink(this.logs), handleSignals: false });
     this.running = { stop, done };
   }
 
@@ -165,8 +185,85 @@ export class OperatorFixture {
   }
 
   async close(): Promise<void> {
+    await Promise.all([...this.replicas].map((r) => r.stop()));
     await this.stop();
     await this.emulator.close();
+  }
+
+  /**
+   * Starts one more operator instance on this namespace, with a callback endpoint of its own
+   * (the emulator keeps calling back the fixture's port). Give it leader election in `overrides`
+   * (and the fixture too, via start()) to model replicas behind one Service. close() stops it.
+   */
+  async startReplica(overrides: Partial<OperatorSettings> = {}): Promise<OperatorReplica> {
+    const callbackPort = await freePort();
+    const base = this.settings();
+    const callbacks = base.callbacks === undefined ? undefined : { ...base.callbacks, addr: `127.0.0.1:${callbackPort}` };
+    const logs: string[] = [];
+    const stop = new AbortController();
+    const done = runOperator({ ...base, callbacks, ...overrides }, { signal: stop.signal, logDestination: lineSink(logs), handleSignals: false });
+    const replica: OperatorReplica = {
+      callbackPort,
+      logs,
+      identity: () => identityIn(logs),
+      stop: async () => {
+        this.replicas.delete(replica);
+        stop.abort();
+        return done;
+      },
+    };
+    this.replicas.add(replica);
+    return replica;
+  }
+
+  /** The identity the fixture's own operator competes for the Lease with. */
+  identity(): string | undefined {
+    return identityIn(this.logs);
+  }
+
+  /** The holder of a Lease in `namespace` (default: this fixture's), undefined when none. */
+  async leaseHolder(name: string, namespace = this.namespace): Promise<string | undefined> {
+    try {
+      const lease = await this.kubeConfig.makeApiClient(CoordinationV1Api).readNamespacedLease({ name, namespace });
+      return lease.spec?.holderIdentity ?? undefined;
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** The callback endpoint of the fixture's operator (or of `port`), without a token. */
+  callbackUrl(port = this.callbackPort): string {
+    return `http://127.0.0.1:${port}/jocloud/callback`;
+  }
+
+  /** core/v1 Events about the task `name` (what kubectl describe shows). */
+  async events(name: string): Promise<CoreV1Event[]> {
+    const list = await this.core.listNamespacedEvent({ namespace: this.namespace, fieldSelector: `involvedObject.name=${name}` });
+    return list.items;
+  }
+
+  /**
+   * Watches one task from its current resourceVersion: every write to it (spec, status, metadata)
+   * shows up as one entry in `changes`. Resolves once the watch is established.
+   */
+  async watchTask(name: string): Promise<TaskWatch> {
+    const current = await this.get(name);
+    const changes: TaskObject[] = [];
+    const watch = new Watch(this.kubeConfig);
+    const controller = await watch.watch(
+      `/apis/${GROUP}/${VERSION}/namespaces/${this.namespace}/${PLURAL}`,
+      { fieldSelector: `metadata.name=${name}`, ...(current?.metadata.resourceVersion !== undefined ? { resourceVersion: current.metadata.resourceVersion } : {}) },
+      (phase, obj: TaskObject) => {
+        if (phase === 'ADDED' || phase === 'MODIFIED') changes.push(obj);
+      },
+      () => undefined,
+    );
+    return {
+      changes,
+      resourceVersions: () => [...new Set(changes.map((c) => c.metadata.resourceVersion ?? ''))].filter((rv) => rv !== '' && rv !== current?.metadata.resourceVersion),
+      stop: () => controller.abort(),
+    };
   }
 
   // ---- Kubernetes helpers -------------------------------------------------------------
@@ -244,21 +341,74 @@ export class OperatorFixture {
   async vendorCalls(endpoint?: 'startrtmp' | 'stoprtmp'): Promise<Awaited<ReturnType<Emulator['control']['calls']>>> {
     return this.emulator.control.calls(endpoint);
   }
+
+  /** Polls the emulator's call log until `predicate` holds; fails with the calls seen last. */
+  async waitForVendorCalls(
+    predicate: (calls: Awaited<ReturnType<Emulator['control']['calls']>>) => boolean,
+    timeoutMs = 20_000,
+    what = 'vendor calls',
+  ): Promise<Awaited<ReturnType<Emulator['control']['calls']>>> {
+    const deadline = Date.now() + timeoutMs;
+    let last: Awaited<ReturnType<Emulator['control']['calls']>> = [];
+    while (Date.now() < deadline) {
+      last = await this.emulator.control.calls();
+      if (predicate(last)) return last;
+      await delay(100);
+    }
+    const seen = last.map((c) => `${c.endpoint}=${c.code ?? c.outcome}`).join(', ');
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} in ${this.namespace}; calls: [${seen}]`);
+  }
+
+  /** Merge-patches metadata (labels, annotations): a change that bumps no generation. */
+  async patchMetadata(name: string, metadata: { labels?: Record<string, string | null>; annotations?: Record<string, string | null> }): Promise<TaskObject> {
+    return (await this.api.patchNamespacedCustomObject(
+      { group: GROUP, version: VERSION, plural: PLURAL, namespace: this.namespace, name, body: { metadata } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    )) as TaskObject;
+  }
+
+  /** Merge-patches the /status subresource, as another status writer would. */
+  async patchStatus(name: string, status: Record<string, unknown>): Promise<TaskObject> {
+    return (await this.api.patchNamespacedCustomObjectStatus(
+      { group: GROUP, version: VERSION, plural: PLURAL, namespace: this.namespace, name, body: { status } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    )) as TaskObject;
+  }
+
+  /**
+   * What the fixture's operator decided for task `name` so far, in order (its debug "decided"
+   * lines; step 0 begins a reconcile). Lets a test wait until a change was seen, check that it
+   * led to no vendor call (kind Idle), and count reconciles to show nothing is retried.
+   */
+  decisions(name: string): Array<{ kind: string; why: unknown; step: number }> {
+    const out: Array<{ kind: string; why: unknown; step: number }> = [];
+    for (const line of this.logs) {
+      if (!line.includes('"msg":"decided"')) continue;
+      const entry = JSON.parse(line) as { namespace?: string; name?: string; decision?: string; why?: unknown; step?: number };
+      if (entry.namespace === this.namespace && entry.name === name) out.push({ kind: entry.decision ?? '', why: entry.why, step: entry.step ?? 0 });
+    }
+    return out;
+  }
+}
+
+/** A log destination that keeps each JSON line in `lines`. */
+function lineSink(lines: string[]): Writable {
+  return new Writable({
+    write: (chunk: Buffer, _enc, cb) => {
+      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(line);
+      cb();
+    },
+  });
+}
+
+function identityIn(logs: readonly string[]): string | undefined {
+  for (const line of logs) {
+    const m = /"identity":"([^"]+)"/.exec(line);
+    if (m?.[1] !== undefined) return m[1];
+  }
+  return undefined;
 }
 
 export function condition(t: TaskObject | undefined, type: string): NonNullable<NonNullable<TaskObject['status']>['conditions']>[number] | undefined {
   return t?.status?.conditions?.find((c) => c.type === type);
-}
-
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
