@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CallbackReport, Destination } from '../controller/destinations.js';
 import type { Condition } from '../runtime/conditions.js';
-import { planCallbackStatus, type PlanContext } from './status-plan.js';
+import { planCallbackStatus, specAddressFor, type PlanContext } from './status-plan.js';
 import type { CallbackView } from './task-view.js';
 
 const t0 = new Date('2026-11-25T10:00:00.000Z');
@@ -172,8 +172,46 @@ describe('planCallbackStatus: stale re-check', () => {
     expect(plan.recheckAt?.toISOString()).toBe(new Date(at(1).getTime() + 300_000 + 1000).toISOString());
   });
 
-  it('asks for none when Streaming is not True (nothing left to go stale)', () => {
+  it('asks for one after a 3001/3002 too: they repeat like 3000, so their silence is news', () => {
     const plan = planCallbackStatus(view(), [report({ status: 3002 })], ctx(1));
+    expect(plan.recheckAt?.toISOString()).toBe(new Date(at(1).getTime() + 300_000 + 1000).toISOString());
+  });
+
+  it('asks for none when only a 3003 stands (sent once, it never goes stale)', () => {
+    const plan = planCallbackStatus(view(), [report({ status: 3003 })], ctx(1));
     expect(plan.recheckAt).toBeUndefined();
+  });
+
+  it('never asks for a re-check in the past: an address already stale is left out', () => {
+    const old = dest({ url: A_KEY, lastCallbackTime: at(-400).toISOString() });
+    const plan = planCallbackStatus(view({ rtmpurls: [A, B], destinations: [old] }), [report({ url: B })], ctx(1));
+    expect(plan.recheckAt?.toISOString()).toBe(new Date(at(1).getTime() + 300_000 + 1000).toISOString());
+  });
+
+  it('turns a silent 3001 Unknown, not False', () => {
+    const plan = planCallbackStatus(view({ destinations: [dest({ state: 'SourceUnavailable', code: 3001 })] }), [], ctx(301));
+    expect(plan.patch?.conditions?.find((c) => c.type === 'Streaming')).toMatchObject({ status: 'Unknown', reason: 'CallbacksStale' });
+  });
+});
+
+describe('specAddressFor', () => {
+  const C = 'rtmp://cdn.example.com/live/c?auth_key=one';
+  const C2 = 'rtmp://cdn.example.com/live/c?auth_key=two';
+  it.each<[string, string[], string, string]>([
+    ['the address as the spec has it', [A, B], A, A],
+    ['the address with another auth key (refreshed): still that address', [A, B], 'rtmp://cdn.example.com/live/a?auth_key=fresh', A],
+    ['the address without its query string', [A, B], 'rtmp://cdn.example.com/live/a', A],
+    ['the address with parameters the CDN added', [A, B], 'rtmp://cdn.example.com/live/a?auth_key=x&vhost=cdn', A],
+    ['an address with no query in the spec, reported with one', [A, B], 'rtmp://cdn.example.com/live/b?txTime=1', B],
+    ['an address not in the spec: itself', [A, B], 'rtmp://cdn.example.com/live/z', 'rtmp://cdn.example.com/live/z'],
+    ['two spec addresses share the path and none matches exactly: ambiguous, itself', [C, C2], 'rtmp://cdn.example.com/live/c', 'rtmp://cdn.example.com/live/c'],
+  ])('%s', (_reason, urls, reported, expected) => {
+    expect(specAddressFor(urls, reported)).toBe(expected);
+  });
+
+  it('files a report naming the address without its query under the spec address', () => {
+    const plan = planCallbackStatus(view({ destinations: [dest()] }), [report({ url: 'rtmp://cdn.example.com/live/a', status: 3002, errcode: 1003 })], ctx(1));
+    expect(plan.patch?.destinations?.map((d) => [d.url, d.state])).toEqual([[A_KEY, 'Interrupted']]);
+    expect(plan.patch?.conditions?.find((c) => c.type === 'Streaming')).toMatchObject({ status: 'False', reason: 'Interrupted' });
   });
 });

@@ -22,6 +22,7 @@ import {
 } from '../controller/destinations.js';
 import { readyFrom } from '../controller/ready.js';
 import { conditionsEqual, deepEqual, getCondition, setCondition, type Condition } from '../runtime/conditions.js';
+import { withoutQuery } from './task-index.js';
 import type { CallbackView } from './task-view.js';
 
 export interface PlanContext {
@@ -43,15 +44,17 @@ export interface StatusPlan {
   readonly patch: StatusPatch | undefined;
   /** A report turned an address Terminated (3003) while the task should be running. */
   readonly terminatedWhileRunning: boolean;
-  /** When to look again so a silent vendor turns Streaming Unknown; set while Streaming is True. */
+  /** When to look again so a silent vendor turns Streaming Unknown; unset when no report can go stale. */
   readonly recheckAt: Date | undefined;
 }
 
 export function planCallbackStatus(view: CallbackView, reports: readonly CallbackReport[], ctx: PlanContext): StatusPlan {
   let destinations: Destination[] = [...view.destinations];
   const terminatedNow = new Set<string>();
-  // Oldest first, so a newer report is the one left standing.
-  const ordered = [...reports].sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
+  // Oldest first, so a newer report is the one left standing; each filed under its spec address.
+  const ordered = reports
+    .map((r) => ({ ...r, url: specAddressFor(view.rtmpurls, r.url) }))
+    .sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
   for (const report of ordered) {
     const r = applyCallback(destinations, report, ctx.now, ctx.refreshMs);
     destinations = r.destinations;
@@ -74,10 +77,26 @@ export function planCallbackStatus(view: CallbackView, reports: readonly Callbac
     const ready = readyFrom(synced, getCondition(conditions, 'Streaming'), true);
     conditions = setCondition(conditions, ready, setCtx);
     if (!conditionsEqual(conditions, view.conditions)) patch.conditions = conditions;
-    if (verdict.status === 'True') recheckAt = nextStaleCheck(view.rtmpurls, destinations, ctx.staleMs);
+    // Any report but a 3003 goes stale, not only 3000: look again when the next one does.
+    recheckAt = nextStaleCheck(view.rtmpurls, destinations, ctx.staleMs, ctx.now);
   }
 
   const shouldRun = view.active && !view.suspend && !view.deleting;
   const changed = patch.destinations !== undefined || patch.conditions !== undefined;
   return { patch: changed ? patch : undefined, terminatedWhileRunning: terminated && shouldRun, recheckAt };
+}
+
+/**
+ * The spec address a report is about. The index accepts a report whose address lost its query
+ * string, or carries a refreshed auth key and parameters the CDN added (task-index.ts), so the
+ * report must land on that address too instead of being dropped as an address not in the spec:
+ * the same address with secrets redacted first, else the one spec address with the same path.
+ */
+export function specAddressFor(rtmpurls: readonly string[], url: string): string {
+  const key = destinationKey(url);
+  const exact = rtmpurls.find((u) => destinationKey(u) === key);
+  if (exact !== undefined) return exact;
+  const path = withoutQuery(url);
+  const samePath = rtmpurls.filter((u) => withoutQuery(u) === path);
+  return samePath.length === 1 && samePath[0] !== undefined ? samePath[0] : url;
 }

@@ -60,6 +60,8 @@ export class TaskController {
   readonly queue: WorkQueue;
   private reconciler: Reconciler | undefined;
   private readonly logger: Logger;
+  /** Keys being reconciled → resourceVersions their add/update events brought meanwhile. */
+  private readonly seenWhileReconciling = new Map<string, Array<string | undefined>>();
 
   constructor(
     private readonly opts: ControllerOptions,
@@ -82,8 +84,18 @@ export class TaskController {
     );
 
     const enqueue = (obj: KubernetesObject): void => this.queue.add(objectKey(obj));
-    this.tasks.on('add', enqueue);
-    this.tasks.on('update', enqueue);
+    // The reconciler's own writes come back as watch events too; it already knows those versions.
+    // While a reconcile runs, its write's event may beat the API server's answer to the write, so
+    // versions seen meanwhile are judged when it ends (see runWorkers).
+    const enqueueUnlessOwn = (obj: KubernetesObject): void => {
+      const key = objectKey(obj);
+      const rv = obj.metadata?.resourceVersion;
+      const seen = this.seenWhileReconciling.get(key);
+      if (seen !== undefined) seen.push(rv);
+      else if (!this.isOwnVersion(key, rv)) enqueue(obj);
+    };
+    this.tasks.on('add', enqueueUnlessOwn);
+    this.tasks.on('update', enqueueUnlessOwn);
     this.tasks.on('delete', enqueue);
     for (const inf of this.secretInformers) {
       const requeueUsers = (secret: V1Secret): void => this.requeueUsersOf(secret);
@@ -112,6 +124,11 @@ export class TaskController {
     }
     return undefined;
   };
+
+  private isOwnVersion(key: string, resourceVersion: string | undefined): boolean {
+    const slash = key.indexOf('/');
+    return this.reconciler?.wroteVersion(key.slice(0, slash), key.slice(slash + 1), resourceVersion) === true;
+  }
 
   private requeueUsersOf(secret: V1Secret): void {
     const reconciler = this.reconciler;
@@ -151,6 +168,7 @@ export class TaskController {
         const namespace = key.slice(0, slash);
         const name = key.slice(slash + 1);
         const end = metrics?.reconcileDuration.startTimer();
+        this.seenWhileReconciling.set(key, []);
         try {
           const result = await reconciler.reconcile(namespace, name, workSignal);
           this.queue.forget(key);
@@ -167,6 +185,9 @@ export class TaskController {
           throw err;
         } finally {
           end?.();
+          const seen = this.seenWhileReconciling.get(key) ?? [];
+          this.seenWhileReconciling.delete(key);
+          if (seen.some((rv) => !this.isOwnVersion(key, rv))) this.queue.add(key);
         }
       },
       { concurrency: this.opts.maxConcurrentReconciles },

@@ -58,6 +58,18 @@ export function destinationKey(url: string): string {
 
 export type ApplyOutcome = 'state-changed' | 'refreshed' | 'unchanged' | 'stale-version';
 
+/** Longest vendor description kept in status (the callback body may be up to 64 KiB). */
+export const MAX_DESCRIPTION_LENGTH = 1024;
+
+/**
+ * The vendor's free-text description as status shows it: it may quote the push address, auth key
+ * and all, so every URL in it is redacted like the address itself; and it is capped in length.
+ */
+export function cleanDescription(text: string): string {
+  const redacted = text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s,;)"'<>]+/gi, (u) => redactUrl(u));
+  return redacted.length > MAX_DESCRIPTION_LENGTH ? `${redacted.slice(0, MAX_DESCRIPTION_LENGTH - 3)}...` : redacted;
+}
+
 /**
  * Folds one callback into the destinations. A lower version than the one applied is ignored
  * (the vendor's periodic repeats can arrive out of order). An unchanged state only refreshes
@@ -82,7 +94,7 @@ export function applyCallback(
     state,
     code: report.status,
     errcode: report.errcode,
-    description: report.description,
+    description: cleanDescription(report.description),
     lastCallbackTime: now.toISOString(),
     version: report.version.toString(),
   };
@@ -114,9 +126,19 @@ export interface StreamingVerdict {
 }
 
 /**
+ * 3000-3002 repeat periodically, so a report of those that is older than `staleMs` no longer
+ * says anything: the address may have recovered, or the vendor may have lost the task without a
+ * word. 3003 is sent once and stays true until a new start.
+ */
+function isStale(d: Destination, now: Date, staleMs: number): boolean {
+  return d.state !== 'Terminated' && now.getTime() - Date.parse(d.lastCallbackTime) > staleMs;
+}
+
+/**
  * The Streaming condition for a started task. True only when every address reports 3000;
  * Unknown when reports are missing or older than `staleMs` (the vendor repeats them, so silence
- * means we can no longer tell); otherwise False naming the worst address.
+ * means we can no longer tell, whatever the last report said); otherwise False naming the worst
+ * address whose report still holds.
  */
 export function streamingVerdict(
   rtmpurls: readonly string[],
@@ -125,7 +147,8 @@ export function streamingVerdict(
   staleMs: number,
 ): StreamingVerdict {
   const current = destinationsFor(rtmpurls, destinations);
-  const failing = current.filter((d) => d.state !== 'Pushing');
+  const stale = current.filter((d) => isStale(d, now, staleMs));
+  const failing = current.filter((d) => d.state !== 'Pushing' && !stale.includes(d));
   if (failing.length > 0) {
     const worst = failing.find((d) => d.state === 'Terminated') ?? failing.find((d) => d.state === 'Interrupted') ?? failing[0];
     if (worst !== undefined) {
@@ -140,7 +163,6 @@ export function streamingVerdict(
   if (current.length < rtmpurls.length) {
     return { status: 'Unknown', reason: 'AwaitingCallback', message: `${rtmpurls.length - current.length} of ${rtmpurls.length} addresses have not reported yet` };
   }
-  const stale = current.filter((d) => now.getTime() - Date.parse(d.lastCallbackTime) > staleMs);
   if (stale.length > 0) {
     return {
       status: 'Unknown',
@@ -151,17 +173,30 @@ export function streamingVerdict(
   return { status: 'True', reason: 'Pushing', message: `all ${rtmpurls.length} addresses pushing` };
 }
 
-/** When the Streaming verdict would turn stale if nothing else arrives (for a requeue). */
-export function nextStaleCheck(rtmpurls: readonly string[], destinations: readonly Destination[], staleMs: number): Date | undefined {
-  const times = destinationsFor(rtmpurls, destinations).map((d) => Date.parse(d.lastCallbackTime));
+/**
+ * When the next address's report turns stale if nothing else arrives (for a requeue). With `now`,
+ * reports already stale are left out, so the answer is never in the past.
+ */
+export function nextStaleCheck(rtmpurls: readonly string[], destinations: readonly Destination[], staleMs: number, now?: Date): Date | undefined {
+  const times = destinationsFor(rtmpurls, destinations)
+    .filter((d) => d.state !== 'Terminated' && (now === undefined || !isStale(d, now, staleMs)))
+    .map((d) => Date.parse(d.lastCallbackTime));
   if (times.length === 0) return undefined;
   return new Date(Math.min(...times) + staleMs + 1000);
 }
 
 /**
+ * How long after our start a 3003 is not acted on yet. The 3003 that follows a stop arrives a
+ * moment later; when a start follows the stop at once (resume, or a source push whose uid changed:
+ * its callbacks carry no uid, so the old task's and the new one's are indistinguishable), that
+ * 3003 arrives after the new start. Waiting lets the new task's first report replace it.
+ */
+export const RESTART_SETTLE_MS = 5_000;
+
+/**
  * A 3003 (terminated) for a task that should be running means the vendor dropped it. It is acted
- * on only when it came after our last start, and restarts back off exponentially so a vendor that
- * keeps terminating the task is not hammered.
+ * on only when it came after our last start (and not before RESTART_SETTLE_MS after it), and
+ * restarts back off exponentially so a vendor that keeps terminating the task is not hammered.
  */
 export function restartDue(
   destinations: readonly Destination[],
@@ -171,11 +206,12 @@ export function restartDue(
   now: Date,
   baseDelayMs = 10_000,
   maxDelayMs = 300_000,
+  settleMs = RESTART_SETTLE_MS,
 ): { due: boolean; retryAt?: Date } {
   const started = lastStartTime === undefined ? 0 : Date.parse(lastStartTime);
   const terminated = destinationsFor(rtmpurls, destinations).some((d) => d.state === 'Terminated' && Date.parse(d.lastCallbackTime) >= started);
   if (!terminated) return { due: false };
-  const delay = restarts === 0 ? 0 : Math.min(maxDelayMs, baseDelayMs * 2 ** (restarts - 1));
-  const at = started + delay;
+  const backoff = restarts === 0 ? 0 : Math.min(maxDelayMs, baseDelayMs * 2 ** (restarts - 1));
+  const at = started + Math.max(backoff, settleMs);
   return at <= now.getTime() ? { due: true } : { due: false, retryAt: new Date(at) };
 }

@@ -61,10 +61,23 @@ function stoppedAlready(err: VendorError): boolean {
 
 const MAX_STEPS = 6;
 
+/** Beyond this many versions written on top of an unseen one, fall back to the cache. */
+const MAX_REPLACED = 64;
+
+/** The newest version of a task this reconciler wrote, until the watch cache has caught up with it. */
+interface Written {
+  readonly object: UnvalidatedRtmpPushTask;
+  /** resourceVersions this reconciler's writes produced (their watch events bring nothing new). */
+  readonly own: Set<string>;
+  /** resourceVersions those writes replaced: a cache still holding one of them is behind us. */
+  readonly replaced: Set<string>;
+}
+
 export class Reconciler {
   private readonly now: () => Date;
   private readonly credentialsRetryMs: number;
   private readonly deletionBlockedAfterMs: number;
+  private readonly written = new Map<string, Written>();
 
   constructor(
     private readonly deps: ReconcilerDeps,
@@ -80,8 +93,55 @@ export class Reconciler {
     return secretRefFor(task.metadata.namespace ?? '', lenientSpec(task.spec).credentialsSecretName, this.opts.defaultCredentials);
   }
 
+  /**
+   * Whether this version of the task is one this reconciler wrote itself. The controller does not
+   * queue the watch events of those: the reconcile that wrote them went on from the object the API
+   * server returned. Queuing them would also defeat the retry backoff, because every failed vendor
+   * call writes status (a new lastTraceId), whose event would run the next attempt at once.
+   */
+  wroteVersion(namespace: string, name: string, resourceVersion: string | undefined): boolean {
+    return resourceVersion !== undefined && this.written.get(taskKey(namespace, name))?.own.has(resourceVersion) === true;
+  }
+
+  /**
+   * The task as the watch cache has it, unless the cache has not yet seen this reconciler's own last
+   * write: then that written version, so that no decision (and no vendor call) is made twice on a
+   * status that no longer holds.
+   */
+  private latest(namespace: string, name: string): UnvalidatedRtmpPushTask | undefined {
+    const key = taskKey(namespace, name);
+    const cached = this.deps.getTask(namespace, name);
+    const written = this.written.get(key);
+    if (written === undefined) return cached;
+    const rv = cached?.metadata.resourceVersion;
+    if (cached !== undefined && rv !== undefined && written.replaced.has(rv)) return written.object;
+    // Caught up (or moved on by another writer, or deleted): the cache is current again.
+    this.written.delete(key);
+    return cached;
+  }
+
+  /**
+   * Records a write based on version `base`: `after` replaced the versions in `before`. A patch
+   * that changed nothing comes back with `base` unchanged: no version of ours, nothing recorded.
+   */
+  private wrote(base: string, before: readonly (string | undefined)[], after: UnvalidatedRtmpPushTask): UnvalidatedRtmpPushTask {
+    const key = taskKey(after.metadata.namespace ?? '', after.metadata.name ?? '');
+    const rv = after.metadata.resourceVersion;
+    if (rv === base) return after;
+    const previous = this.written.get(key);
+    if (rv === undefined || (previous !== undefined && previous.replaced.size >= MAX_REPLACED)) {
+      this.written.delete(key);
+      return after;
+    }
+    const entry: Written = { object: after, own: previous?.own ?? new Set(), replaced: previous?.replaced ?? new Set() };
+    for (const b of before) if (b !== undefined && b !== rv) entry.replaced.add(b);
+    entry.own.add(rv);
+    this.written.set(key, entry);
+    return after;
+  }
+
   async reconcile(namespace: string, name: string, signal: AbortSignal): Promise<ReconcileResult> {
-    let task = this.deps.getTask(namespace, name);
+    let task = this.latest(namespace, name);
     const log = this.deps.logger.child({ namespace, name });
     for (let step = 0; step < MAX_STEPS && task !== undefined; step++) {
       const resolved = resolveCredentials(this.secretRefOf(task), this.deps.getSecret);
@@ -286,14 +346,16 @@ export class Reconciler {
     mutate: (s: RtmpPushTaskStatus) => RtmpPushTaskStatus,
   ): Promise<UnvalidatedRtmpPushTask | undefined> {
     let current: UnvalidatedRtmpPushTask | undefined = task;
+    const read: Array<string | undefined> = [];
     for (let attempt = 0; attempt < 5 && current !== undefined; attempt++) {
+      read.push(current.metadata.resourceVersion);
       const observedBefore = observe(current, { ok: true }, { defaultAppid: this.opts.defaultAppid, now: this.now() });
       const after = this.derive(current, mutate(observedBefore.status));
       const patch = mergePatch(current.status ?? {}, after);
       if (patch === undefined) return current;
       const { namespace = '', name = '', resourceVersion = '' } = current.metadata;
       try {
-        return await this.deps.tasks.patchStatus(namespace, name, resourceVersion, patch, signal);
+        return this.wrote(resourceVersion, read, await this.deps.tasks.patchStatus(namespace, name, resourceVersion, patch, signal));
       } catch (err) {
         const code = httpStatusOf(err);
         if (code === 404) return undefined;
@@ -331,7 +393,7 @@ export class Reconciler {
   private async setFinalizers(task: UnvalidatedRtmpPushTask, finalizers: string[], signal: AbortSignal): Promise<UnvalidatedRtmpPushTask | undefined> {
     const { namespace = '', name = '', resourceVersion = '' } = task.metadata;
     try {
-      return await this.deps.tasks.patchFinalizers(namespace, name, resourceVersion, finalizers, signal);
+      return this.wrote(resourceVersion, [resourceVersion], await this.deps.tasks.patchFinalizers(namespace, name, resourceVersion, finalizers, signal));
     } catch (err) {
       if (httpStatusOf(err) === 404) return undefined;
       // 409: the object moved on; the queue will bring the newest version back.
@@ -353,15 +415,24 @@ function syncedFor(why: Exclude<IdleWhy, { kind: 'Gone' }>, s: RtmpPushTaskStatu
       return { status: 'True', reason: 'Suspended', message: 'spec.suspend is true: the push is stopped' };
     case 'InvalidSpec':
       return { status: 'False', reason: 'InvalidSpec', message: `${why.message}; fix the spec (nothing is sent to the vendor until then)` };
-    case 'Rejected':
+    case 'Rejected': {
+      // The failed call that recorded the rejection explained it already (endpoint, traceId): keep
+      // that text, so that a later reconcile (an operator restart) does not rewrite the status.
+      const current = getCondition(s.conditions, 'Synced');
+      if (current?.status === 'False' && current.reason === 'InvalidParameter') return { status: 'False', reason: 'InvalidParameter', message: current.message };
       return {
         status: 'False',
         reason: 'InvalidParameter',
         message: `the vendor rejected this request as invalid (code ${s.lastResponse?.code ?? 2101}: ${s.lastResponse?.message ?? ''}); not retried until the spec changes`,
       };
+    }
     case 'CredentialsUnavailable':
       return { status: 'False', reason: why.reason, message: `${why.message}; retried when the Secret changes` };
   }
+}
+
+function taskKey(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
 }
 
 function lenientActive(task: UnvalidatedRtmpPushTask): RtmpPushTaskStatus['active'] {

@@ -11,10 +11,10 @@ import { CallbackReceiver } from '../callback/receiver.js';
 import { kubeStatusStore } from '../callback/status-store.js';
 import { TaskController, asTask, secretSources } from '../controller/controller.js';
 import type { SecretRef } from '../controller/credentials.js';
-import { Reconciler } from '../controller/reconciler.js';
+import { Reconciler, type ReconcilerOptions } from '../controller/reconciler.js';
 import { kubeTaskClient } from '../controller/task-client.js';
 import { vendorPushClient } from '../controller/vendor-push-client.js';
-import { JocloudClient } from '../jocloud/client.js';
+import { JocloudClient, type ClientTimeouts } from '../jocloud/client.js';
 import { createHealthServer, createMetricsServer, type HttpServerHandle } from '../observability/health-server.js';
 import { createRootLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type OperatorMetrics } from '../observability/metrics.js';
@@ -48,6 +48,10 @@ export interface OperatorSettings {
   readonly healthAddr: string | undefined;
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   readonly shutdownTimeoutMs: number;
+  /** Vendor HTTP timeouts; the client's defaults (15 s per call) when absent. No flag: tests shorten them. */
+  readonly vendorTimeouts?: ClientTimeouts | undefined;
+  /** Reconciler timings that have no flag (tests shorten them); the reconciler's defaults when absent. */
+  readonly reconcilerTimings?: Pick<ReconcilerOptions, 'credentialsRetryMs' | 'deletionBlockedAfterMs'> | undefined;
 }
 
 export interface RunOptions {
@@ -67,7 +71,7 @@ function instanceIdentity(): string {
 }
 
 /** Counts tasks by their Ready condition for the rtmp_tasks gauge. */
-function countTaskStates(tasks: readonly UnvalidatedRtmpPushTask[], metrics: OperatorMetrics): void {
+function countTaskStates(tasks: readonly UnvalidatedRtmpPushTask[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const t of tasks) {
     const conditions = (t.status as { conditions?: Array<{ type?: string; status?: string; reason?: string }> } | undefined)?.conditions ?? [];
@@ -75,15 +79,16 @@ function countTaskStates(tasks: readonly UnvalidatedRtmpPushTask[], metrics: Ope
     const state = ready === undefined ? 'Pending' : ready.status === 'True' ? 'Ready' : (ready.reason ?? 'NotReady');
     counts.set(state, (counts.get(state) ?? 0) + 1);
   }
-  metrics.tasks.reset();
-  for (const [state, n] of counts) metrics.tasks.set({ state }, n);
+  return counts;
 }
 
 export async function runOperator(settings: OperatorSettings, opts: RunOptions = {}): Promise<number> {
   const logger = createRootLogger({ level: settings.logLevel, ...(opts.logDestination !== undefined ? { destination: opts.logDestination } : {}) });
   const identity = instanceIdentity();
   const kubeConfig = loadKubeConfig(settings.kubeconfig);
-  const metrics = createMetrics();
+  // rtmp_tasks is counted from the watch cache at each scrape; the controller is built below.
+  let taskStates: () => Map<string, number> = () => new Map();
+  const metrics = createMetrics({ taskStates: () => taskStates() });
   logger.info(
     {
       identity,
@@ -99,6 +104,7 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
   const jocloud = new JocloudClient({
     endpoint: settings.endpoint,
     pathPrefix: settings.pathPrefix,
+    ...(settings.vendorTimeouts !== undefined ? { timeouts: settings.vendorTimeouts } : {}),
     logger: logger.child({ component: 'jocloud' }),
     onCall: (o) => {
       metrics.vendorRequestsTotal.inc({ endpoint: o.endpoint, code: o.code });
@@ -118,9 +124,11 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
       defaultCredentials: settings.defaultCredentials,
       callbacksEnabled: settings.callbacks !== undefined,
       staleAfterMs: settings.callbacks?.staleMs ?? 300_000,
+      ...settings.reconcilerTimings,
     },
   );
   controller.attach(reconciler);
+  taskStates = () => countTaskStates(controller.tasks.list().map(asTask));
 
   const receiver = settings.callbacks === undefined ? undefined : makeReceiver(settings, settings.callbacks, controller, kubeConfig, metrics, logger);
   const leader = { value: settings.leaderElection === undefined };
@@ -142,8 +150,6 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
 
   let elector: LeaderElector | undefined;
   let workers: Promise<void> | undefined;
-  const stateTimer = setInterval(() => countTaskStates(controller.tasks.list().map(asTask), metrics), 15_000);
-  stateTimer.unref();
   try {
     controller.startCaches();
     const ports: { callback?: number; health?: number; metrics?: number } = {};
@@ -210,7 +216,6 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
   } finally {
     const deadline = Date.now() + settings.shutdownTimeoutMs;
     const left = (): number => Math.max(0, deadline - Date.now());
-    clearInterval(stateTimer);
     await controller.stop(left());
     await workers?.catch((err: unknown) => logger.error({ err }, 'workers ended with an error'));
     await receiver?.stop({ deadlineMs: left() });

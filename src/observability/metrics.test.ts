@@ -50,6 +50,20 @@ describe('createMetrics', () => {
   });
 });
 
+describe('rtmp_tasks', () => {
+  it('is computed from taskStates at each scrape, dropping states that no longer occur', async () => {
+    let states: Array<[string, number]> = [['Ready', 2], ['CredentialsRejected', 1]];
+    const m = createMetrics({ defaultMetrics: false, taskStates: () => states });
+    const first = await m.registry.getSingleMetricAsString('rtmp_tasks');
+    expect(first).toContain('rtmp_tasks{state="Ready"} 2');
+    expect(first).toContain('rtmp_tasks{state="CredentialsRejected"} 1');
+    states = [['Ready', 3]];
+    const second = await m.registry.getSingleMetricAsString('rtmp_tasks');
+    expect(second).toContain('rtmp_tasks{state="Ready"} 3');
+    expect(second).not.toContain('CredentialsRejected');
+  });
+});
+
 describe('workQueueMetricsHooks', () => {
   it('feeds depth, wait time (in seconds) and retries', async () => {
     const m = createMetrics({ defaultMetrics: false });

@@ -21,7 +21,7 @@ export interface OperatorMetrics {
   readonly callbacksTotal: Counter<'status'>;
   /** Refused callbacks by reason (`unauthorized`, `invalid`, `unknown_task`, `stale`...). */
   readonly callbacksRejectedTotal: Counter<'reason'>;
-  /** RtmpPushTasks by state, as last computed from the informer cache. */
+  /** RtmpPushTasks by state, computed from `taskStates` at each scrape. */
   readonly tasks: Gauge<'state'>;
   /** 1 while this replica holds the leader lease. */
   readonly leader: Gauge;
@@ -32,6 +32,11 @@ export interface OperatorMetrics {
 export interface CreateMetricsOptions {
   /** Process and Node.js runtime metrics (CPU, memory, event loop lag, GC); defaults to true. */
   readonly defaultMetrics?: boolean;
+  /**
+   * Task counts by state, read at every scrape for the rtmp_tasks gauge (a snapshot taken on a
+   * timer would be missing, or stale, right after a start or a leadership change).
+   */
+  readonly taskStates?: () => Iterable<readonly [state: string, count: number]>;
 }
 
 const secondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -40,6 +45,7 @@ export function createMetrics(opts: CreateMetricsOptions = {}): OperatorMetrics 
   const registry = new Registry();
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const taskStates = opts.taskStates;
   const metrics: OperatorMetrics = {
     registry,
     reconcileTotal: new Counter({
@@ -105,6 +111,14 @@ export function createMetrics(opts: CreateMetricsOptions = {}): OperatorMetrics 
       help: 'RtmpPushTasks by state.',
       labelNames: ['state'],
       registers,
+      ...(taskStates !== undefined
+        ? {
+            collect(this: Gauge<'state'>) {
+              this.reset();
+              for (const [state, count] of taskStates()) this.set({ state }, count);
+            },
+          }
+        : {}),
     }),
     leader: new Gauge({
       name: 'rtmp_leader',

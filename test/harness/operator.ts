@@ -10,6 +10,7 @@ import pino from 'pino';
 import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/constants.js';
 import { CRD_FILE } from '../../src/api/v1alpha1/crd-files.js';
 import type { CallbackSettings } from '../../src/callback/options.js';
+import type { Account } from '../../src/emulator/accounts.js';
 import { startEmulator } from '../../src/emulator/server.js';
 import { runOperator, type OperatorSettings } from '../../src/manager/operator.js';
 import { createNamespace, injectedKubeconfigPath } from './kube.js';
@@ -36,7 +37,7 @@ export interface TaskObject {
     requestHash?: string;
     lastResponse?: { code: number; message?: string };
     conditions?: Array<{ type: string; status: string; reason: string; message?: string; lastTransitionTime: string; observedGeneration?: number }>;
-    destinations?: Array<{ url: string; state: string; code: number; errcode: number; version: string; lastCallbackTime: string }>;
+    destinations?: Array<{ url: string; state: string; code: number; errcode: number; description?: string; version: string; lastCallbackTime: string }>;
     [key: string]: unknown;
   };
 }
@@ -65,6 +66,8 @@ export interface OperatorFixtureOptions {
   readonly callbackIntervalMs?: number;
   /** Don't start the operator yet (start() later). */
   readonly deferStart?: boolean;
+  /** The emulator's accounts (default: its dev account); the credentials Secret holds the first. */
+  readonly accounts?: readonly Account[];
   /** The control plane's kubeconfig; defaults to the one the vitest global setup provides (set it outside vitest, e.g. in bench/). */
   readonly kubeconfigPath?: string;
 }
@@ -86,6 +89,13 @@ export interface TaskWatch {
   readonly changes: TaskObject[];
   /** Distinct resourceVersions seen after the watch started. */
   resourceVersions(): string[];
+  /** Why the watch ended (an error, an ERROR event, or stop()); undefined while it runs. */
+  failure(): unknown;
+  /**
+   * Resolves once the watch has delivered `resourceVersion` (a version read with GET may be seen
+   * before its watch event arrives); rejects if the watch fails or the time runs out.
+   */
+  waitForVersion(resourceVersion: string, timeoutMs?: number): Promise<void>;
   stop(): void;
 }
 
@@ -120,6 +130,7 @@ export class OperatorFixture {
       port: 0,
       callbackUrl: `http://127.0.0.1:${callbackPort}/jocloud/callback?token=${CALLBACK_TOKEN}`,
       callbackIntervalMs: opts.callbackIntervalMs ?? 60_000,
+      ...(opts.accounts !== undefined ? { accounts: opts.accounts } : {}),
       logger: pino({ level: 'silent' }),
     });
     const fixture = new OperatorFixture(kubeconfigPath, kc, namespace, emulator, callbackPort, opts);
@@ -250,21 +261,39 @@ export class OperatorFixture {
   async watchTask(name: string): Promise<TaskWatch> {
     const current = await this.get(name);
     const changes: TaskObject[] = [];
+    let failure: unknown;
     const watch = new Watch(this.kubeConfig);
     const controller = await watch.watch(
       `/apis/${GROUP}/${VERSION}/namespaces/${this.namespace}/${PLURAL}`,
       { fieldSelector: `metadata.name=${name}`, ...(current?.metadata.resourceVersion !== undefined ? { resourceVersion: current.metadata.resourceVersion } : {}) },
       (phase, obj: TaskObject) => {
         if (phase === 'ADDED' || phase === 'MODIFIED') changes.push(obj);
+        else if (phase === 'ERROR') failure ??= new Error(`watch ERROR event: ${JSON.stringify(obj)}`);
       },
-      () => undefined,
+      (err: unknown) => {
+        failure ??= err ?? new Error('the watch ended');
+      },
     );
+    const stop = (): void => {
+      failure ??= new Error('stopped');
+      controller.abort();
+    };
     return {
       changes,
       resourceVersions: () => [...new Set(changes.map((c) => c.metadata.resourceVersion ?? ''))].filter((rv) => rv !== '' && rv !== current?.metadata.resourceVersion),
-      stop: () => controller.abort(),
+      failure: () => failure,
+      waitForVersion: async (resourceVersion, timeoutMs = 10_000) => {
+        const deadline = Date.now() + timeoutMs;
+        while (!changes.some((c) => c.metadata.resourceVersion === resourceVersion)) {
+          if (failure !== undefined) throw new Error(`the watch on ${name} failed before resourceVersion ${resourceVersion}: ${failure instanceof Error ? failure.message : JSON.stringify(failure)}`);
+          if (Date.now() > deadline) throw new Error(`the watch on ${name} did not see resourceVersion ${resourceVersion} within ${timeoutMs} ms`);
+          await delay(20);
+        }
+      },
+      stop,
     };
   }
+
 
   // ---- Kubernetes helpers -------------------------------------------------------------
 
