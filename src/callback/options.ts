@@ -2,7 +2,7 @@
 // for the run command to include in its spec, and their resolution into typed options.
 import { readFileSync } from 'node:fs';
 import { bool, duration, str, UsageError, type FlagSpec, type FlagValues } from '../cli/flags.js';
-import { parseListenAddress } from './listen-address.js';
+import { parseListenAddress } from '../observability/health-server.js';
 
 export const callbackFlags: readonly FlagSpec[] = [
   {

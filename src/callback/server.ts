@@ -17,7 +17,7 @@ import { parseVendorJson } from '../jocloud/json.js';
 import { parseWithRules, pushStatusCallbackSchema, type PushStatusCallback } from '../jocloud/wire.js';
 import type { Logger } from '../observability/logger.js';
 import { redactUrl } from '../observability/redact.js';
-import { parseListenAddress } from './listen-address.js';
+import { parseListenAddress } from '../observability/health-server.js';
 import { authorized, presentedTokens, tokenCheck, type TokenCheck } from './token.js';
 
 export const CALLBACK_PATH = '/jocloud/callback';
