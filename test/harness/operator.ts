@@ -154,6 +154,17 @@ export class OperatorFixture {
     return { appid: a.appid, restfulId: a.restfulId, restfulSecret: a.restfulSecret };
   }
 
+  /** The `run` flags that point an operator process at this fixture's namespace, emulator and Secret. */
+  processArgs(appid = this.appid): string[] {
+    return [
+      `--kubeconfig=${this.kubeconfigPath}`,
+      `--namespace=${this.namespace}`,
+      `--jocloud-endpoint=${this.emulator.url}`,
+      `--default-appid=${appid}`,
+      `--default-credentials-secret=${this.namespace}/${CREDENTIALS_SECRET}`,
+    ];
+  }
+
   settings(): OperatorSettings {
     const cb = this.opts.callbacks;
     return {

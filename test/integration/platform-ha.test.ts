@@ -5,7 +5,7 @@
 // successor finishes the work that arrived meanwhile.
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALLBACK_TOKEN, CREDENTIALS_SECRET, condition, OperatorFixture, type TaskObject } from '../harness/operator.js';
+import { CALLBACK_TOKEN, condition, OperatorFixture, type TaskObject } from '../harness/operator.js';
 import {
   OperatorProcess,
   eventually,
@@ -58,11 +58,7 @@ describe('two operator processes with leader election', () => {
     const proc = OperatorProcess.start({
       name,
       args: [
-        `--kubeconfig=${env.kubeconfigPath}`,
-        `--namespace=${env.namespace}`,
-        `--jocloud-endpoint=${env.emulator.url}`,
-        `--default-appid=${env.appid}`,
-        `--default-credentials-secret=${env.namespace}/${CREDENTIALS_SECRET}`,
+        ...env.processArgs(),
         '--vendor-qps=50',
         '--log-level=debug',
         '--shutdown-timeout=10s',

@@ -3,7 +3,7 @@
 // endpoint and code, their latency histogram, reconciles, the work queue, callbacks accepted and
 // rejected, tasks by state, leadership — and /healthz and /readyz answer 200.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALLBACK_TOKEN, CREDENTIALS_SECRET, OperatorFixture } from '../harness/operator.js';
+import { CALLBACK_TOKEN, OperatorFixture } from '../harness/operator.js';
 import { freePort } from '../harness/process.js';
 import {
   OperatorProcess,
@@ -32,11 +32,7 @@ describe('metrics and health endpoints of an operator process', () => {
     op = OperatorProcess.start({
       name: 'metrics',
       args: [
-        `--kubeconfig=${env.kubeconfigPath}`,
-        `--namespace=${env.namespace}`,
-        `--jocloud-endpoint=${env.emulator.url}`,
-        `--default-appid=${env.appid}`,
-        `--default-credentials-secret=${env.namespace}/${CREDENTIALS_SECRET}`,
+        ...env.processArgs(),
         '--log-level=info',
         ...listenFlags(ports),
       ],

@@ -10,7 +10,7 @@
 // redacts it by name, so it is held to the same rule here.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALLBACK_TOKEN, CREDENTIALS_SECRET, OperatorFixture } from '../harness/operator.js';
+import { CALLBACK_TOKEN, OperatorFixture } from '../harness/operator.js';
 import { OperatorProcess, killAllOperatorProcesses, printOperatorLogsOnFailure, listenFlags, type ListenPorts } from '../harness/operator-process.js';
 import { freePort } from '../harness/process.js';
 
@@ -55,11 +55,7 @@ describe('secrets in logs, Events and status', () => {
     op = OperatorProcess.start({
       name: 'secrets',
       args: [
-        `--kubeconfig=${env.kubeconfigPath}`,
-        `--namespace=${env.namespace}`,
-        `--jocloud-endpoint=${env.emulator.url}`,
-        `--default-appid=${good.appid}`,
-        `--default-credentials-secret=${env.namespace}/${CREDENTIALS_SECRET}`,
+        ...env.processArgs(good.appid),
         '--log-level=trace',
         ...listenFlags(ports),
       ],
@@ -125,11 +121,7 @@ describe('secrets in logs, Events and status', () => {
     const op2 = OperatorProcess.start({
       name: 'secrets-status',
       args: [
-        `--kubeconfig=${env.kubeconfigPath}`,
-        `--namespace=${env.namespace}`,
-        `--jocloud-endpoint=${env.emulator.url}`,
-        `--default-appid=${good.appid}`,
-        `--default-credentials-secret=${env.namespace}/${CREDENTIALS_SECRET}`,
+        ...env.processArgs(good.appid),
         '--log-level=trace',
         ...listenFlags({ callback: env.callbackPort, health: await freePort(), metrics: await freePort() }),
       ],

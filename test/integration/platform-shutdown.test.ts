@@ -3,7 +3,7 @@
 // within --shutdown-timeout; a call that outlasts the deadline is abandoned and the process still
 // exits promptly, and the next operator repeats the call (startrtmp is idempotent per taskid).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALLBACK_TOKEN, CREDENTIALS_SECRET, condition, OperatorFixture, type TaskObject } from '../harness/operator.js';
+import { CALLBACK_TOKEN, condition, OperatorFixture, type TaskObject } from '../harness/operator.js';
 import { OperatorProcess, killAllOperatorProcesses, printOperatorLogsOnFailure, listenFlags, listenPorts, type LogRecord } from '../harness/operator-process.js';
 
 const VENDOR_LATENCY_MS = 2_000;
@@ -25,11 +25,7 @@ describe('graceful shutdown of an operator process', () => {
     return OperatorProcess.start({
       name,
       args: [
-        `--kubeconfig=${env.kubeconfigPath}`,
-        `--namespace=${env.namespace}`,
-        `--jocloud-endpoint=${env.emulator.url}`,
-        `--default-appid=${env.appid}`,
-        `--default-credentials-secret=${env.namespace}/${CREDENTIALS_SECRET}`,
+        ...env.processArgs(),
         '--log-level=debug',
         `--shutdown-timeout=${shutdownTimeout}`,
         ...listenFlags(await listenPorts()),
