@@ -6,22 +6,18 @@ import { splitRtmpUrls } from './rtmp-address.js';
 
 export type TaskKind = 'mixed' | 'source';
 
-/** The fields of a startrtmp request the store needs (the wire type is assignable to it). */
-export interface StartInput {
-  readonly appid: bigint;
-  readonly roomid: string;
-  readonly rtmpurl: string;
-  readonly streamtype: number;
-  readonly taskid?: string | undefined;
-  readonly uid?: string | undefined;
-}
-
+/** The fields of a stoprtmp request the store needs: a task's identity. */
 export interface StopInput {
   readonly appid: bigint;
   readonly roomid: string;
   readonly streamtype: number;
   readonly taskid?: string | undefined;
   readonly uid?: string | undefined;
+}
+
+/** The fields of a startrtmp request the store needs (the wire type is assignable to it). */
+export interface StartInput extends StopInput {
+  readonly rtmpurl: string;
 }
 
 export interface ActiveTask {
