@@ -9,7 +9,7 @@ import { isVendorError, type VendorError } from '../jocloud/errors.js';
 import type { StartRtmpRequest } from '../jocloud/wire.js';
 import type { Logger } from '../observability/logger.js';
 import { redactUrl } from '../observability/redact.js';
-import { getCondition, setCondition, toRfc3339, type Condition, type ConditionUpdate } from '../runtime/conditions.js';
+import { getCondition, setCondition, type Condition, type ConditionUpdate } from '../runtime/conditions.js';
 import type { EventType } from '../runtime/event-recorder.js';
 import { httpStatusOf } from '../runtime/kube-client.js';
 import { mergePatch } from '../runtime/merge-patch.js';
@@ -17,7 +17,7 @@ import { credentialsCheck, resolveCredentials, secretRefFor, type SecretLookup, 
 import { decide, describeIdentity, type Decision, type IdleWhy } from './decide.js';
 import { nextStaleCheck, streamingVerdict } from './destinations.js';
 import type { PushTaskClient, VendorCredentials } from './external.js';
-import { lenientSpec, observe } from './observe.js';
+import { lenientSpec, lenientStatus, observe } from './observe.js';
 import { readyFrom } from './ready.js';
 import type { TaskClient } from './task-client.js';
 
@@ -170,7 +170,7 @@ export class Reconciler {
         return { next: await this.setFinalizers(task, [...(task.metadata.finalizers ?? []), FINALIZER], signal) };
       case 'RemoveFinalizer': {
         if (d.why === 'Orphaned') {
-          const active = lenientActive(task);
+          const active = lenientStatus(task.status).active;
           this.event(task, 'Normal', 'Orphaned', active === undefined ? 'deletionPolicy Orphan: nothing was running' : `deletionPolicy Orphan: left ${describeIdentity(active)} running at the vendor`);
         }
         await this.setFinalizers(task, (task.metadata.finalizers ?? []).filter((f) => f !== FINALIZER), signal);
@@ -349,8 +349,8 @@ export class Reconciler {
     const read: Array<string | undefined> = [];
     for (let attempt = 0; attempt < 5 && current !== undefined; attempt++) {
       read.push(current.metadata.resourceVersion);
-      const observedBefore = observe(current, { ok: true }, { defaultAppid: this.opts.defaultAppid, now: this.now() });
-      const after = this.derive(current, mutate(observedBefore.status));
+      // Only the status is needed here: the spec was validated by the observe() that led here.
+      const after = this.derive(current, mutate(lenientStatus(current.status)));
       const patch = mergePatch(current.status ?? {}, after);
       if (patch === undefined) return current;
       const { namespace = '', name = '', resourceVersion = '' } = current.metadata;
@@ -435,10 +435,6 @@ function taskKey(namespace: string, name: string): string {
   return `${namespace}/${name}`;
 }
 
-function lenientActive(task: UnvalidatedRtmpPushTask): RtmpPushTaskStatus['active'] {
-  return observe(task, { ok: true }, { now: new Date() }).status.active;
-}
-
 /** Events leave the process: any URL in a message loses its credentials first. */
 function redactMessage(message: string): string {
   return message.replace(/rtmps?:\/\/[^\s,;)]+/g, (u) => redactUrl(u));
@@ -448,4 +444,3 @@ function redactMessage(message: string): string {
 function toRfc3339Ms(d: Date): string {
   return d.toISOString();
 }
-void toRfc3339;
