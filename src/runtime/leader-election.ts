@@ -219,26 +219,34 @@ export class LeaderElector {
     }
   }
 
-  /** Empties the holder so that the next candidate need not wait for expiry. */
+  /**
+   * Empties the holder so that the next candidate need not wait for expiry. stop() aborts a renewal
+   * that may be in flight; the server can still have applied it, leaving our resourceVersion
+   * stale. So a conflict re-reads the lease and, while it is still ours, tries again.
+   */
   private async releaseLease(): Promise<void> {
-    const observed = this.observed;
+    let observed = this.observed;
     if (observed?.record.holderIdentity !== this.opts.identity) return;
-    const now = new Date(this.now());
     const { signal, dispose } = deadlineSignal(this.renewDeadlineMs);
     try {
-      const resourceVersion = await this.lock.update(
-        {
-          holderIdentity: '',
-          leaseDurationSeconds: 1,
-          acquireTime: now,
-          renewTime: now,
-          leaseTransitions: observed.record.leaseTransitions,
-        },
-        observed.resourceVersion,
-        signal,
-      );
-      this.observed = undefined;
-      this.logger.info({ resourceVersion }, 'released the leader lease');
+      for (let attempt = 0; ; attempt++) {
+        const now = new Date(this.now());
+        try {
+          const resourceVersion = await this.lock.update(
+            { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now, leaseTransitions: observed.record.leaseTransitions },
+            observed.resourceVersion,
+            signal,
+          );
+          this.observed = undefined;
+          this.logger.info({ resourceVersion }, 'released the leader lease');
+          return;
+        } catch (error) {
+          if (httpStatusOf(error) !== 409 || attempt >= 2) throw error;
+          const fresh = await this.lock.get(signal);
+          if (fresh?.record.holderIdentity !== this.opts.identity) return;
+          observed = fresh;
+        }
+      }
     } catch (error) {
       this.logger.warn({ error: describeKubeError(error) }, 'could not release the leader lease; it will expire');
     } finally {
