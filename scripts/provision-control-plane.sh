@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Provisions the real control plane used by the integration tests: an `etcd` and a
-# `kube-apiserver` executable in "$CACHE_DIR/bin", and a `kubectl` (the one on PATH, or
+# Provisions the real control plane used by the integration tests: `etcd`, `kube-apiserver`
+# and `kube-controller-manager` executables in "$CACHE_DIR/bin", and a `kubectl` (the one on PATH, or
 # else Debian's kubernetes-client extracted into the cache and linked into "$CACHE_DIR/bin").
 #
 # Usage: scripts/provision-control-plane.sh [CACHE_DIR]
@@ -28,9 +28,10 @@ kubectl_available() {
 
 binaries_work() {
   kubectl_available || return 1
-  [[ -x "$BIN_DIR/etcd" && -x "$BIN_DIR/kube-apiserver" ]] || return 1
+  [[ -x "$BIN_DIR/etcd" && -x "$BIN_DIR/kube-apiserver" && -x "$BIN_DIR/kube-controller-manager" ]] || return 1
   "$BIN_DIR/etcd" --version >/dev/null 2>&1 || return 1
   "$BIN_DIR/kube-apiserver" --version >/dev/null 2>&1 || return 1
+  "$BIN_DIR/kube-controller-manager" --version >/dev/null 2>&1 || return 1
 }
 
 if binaries_work; then
@@ -107,8 +108,11 @@ if ! kubectl_available; then
   log "kubectl: $("$BIN_DIR/kubectl" version --client --short 2>/dev/null || true)"
 fi
 
-# --- kube-apiserver -----------------------------------------------------------------
-if ! { [[ -x "$BIN_DIR/kube-apiserver" ]] && "$BIN_DIR/kube-apiserver" --version >/dev/null 2>&1; }; then
+# --- kube-apiserver and kube-controller-manager -----------------------------------------
+# The controller manager runs the namespace and garbage-collector controllers for the tests
+# that delete a namespace; both commands build from the one tree in one make call.
+binary_runs() { [[ -x "$BIN_DIR/$1" ]] && "$BIN_DIR/$1" --version >/dev/null 2>&1; }
+if ! binary_runs kube-apiserver || ! binary_runs kube-controller-manager; then
   apt_update_once
   if ! apt-cache showsrc kubernetes 2>/dev/null | grep -q '^Package: kubernetes'; then
     SRC_LIST=/etc/apt/sources.list.d/rtmp-push-operator-bookworm-src.sources
@@ -149,18 +153,20 @@ SRC
   # Kubernetes makefiles build in GOPATH mode (GO111MODULE=off) with vendor/.
   mkdir -p "$TREE/.go/src/k8s.io"
   ln -sfn ../../.. "$TREE/.go/src/k8s.io/kubernetes"
-  log "building kube-apiserver $KUBERNETES_VERSION with $(go version) (takes ~10 minutes on 2 cores)"
+  log "building kube-apiserver and kube-controller-manager $KUBERNETES_VERSION with $(go version) (takes ~15 minutes on 2 cores)"
   started=$SECONDS
   (
     cd "$TREE"
     export GOPATH="$TREE/.go" CGO_ENABLED=0 HOME="$BUILD_DIR/home"
     mkdir -p "$HOME"
-    make WHAT=cmd/kube-apiserver >&2
+    make WHAT="cmd/kube-apiserver cmd/kube-controller-manager" >&2
   )
   log "build took $((SECONDS - started)) s"
-  install -m 0755 "$TREE/_output/bin/kube-apiserver" "$BIN_DIR/kube-apiserver.tmp"
-  mv -f "$BIN_DIR/kube-apiserver.tmp" "$BIN_DIR/kube-apiserver"
-  log "kube-apiserver: $("$BIN_DIR/kube-apiserver" --version 2>/dev/null)"
+  for cmd in kube-apiserver kube-controller-manager; do
+    install -m 0755 "$TREE/_output/bin/$cmd" "$BIN_DIR/$cmd.tmp"
+    mv -f "$BIN_DIR/$cmd.tmp" "$BIN_DIR/$cmd"
+    log "$cmd: $("$BIN_DIR/$cmd" --version 2>/dev/null)"
+  done
   rm -rf "$BUILD_DIR"
   trap - EXIT
 fi
