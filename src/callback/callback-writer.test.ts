@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
-import type { CallbackReport } from '../controller/destinations.js';
+import type { CallbackReport } from './fold.js';
 import { KubeHttpError } from '../runtime/kube-client.js';
 import { CallbackWriter, StatusWriteCounter, type CallbackWriterOptions } from './callback-writer.js';
 import { FakeCluster, silentLogger } from './fake-cluster.test-support.js';

@@ -13,13 +13,14 @@
 // read again (GET, not the cache, which may lag) and the reports folded anew, a bounded number
 // of times before the run fails and the queue retries it with backoff.
 import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
-import type { CallbackReport } from '../controller/destinations.js';
+import type { CallbackReport } from './fold.js';
+import type { EventSink } from '../controller/events.js';
+import { streamingTransition, DEFAULT_PUSH_FAILING_AFTER_MS, DEFAULT_PUSH_FAILING_AFTER_RESTARTS } from '../controller/status-derive.js';
 import type { Logger } from '../observability/logger.js';
-import { httpStatusOf } from '../runtime/kube-client.js';
+import { StatusWriter, type StatusTarget } from '../runtime/status-writer.js';
 import { WorkQueue, type WorkQueueOptions } from '../runtime/work-queue.js';
 import { PendingReports, type RecordOutcome } from './pending-reports.js';
 import { planCallbackStatus } from './status-plan.js';
-import type { StatusStore } from './status-store.js';
 import { callbackView } from './task-view.js';
 
 /** Observation points (metrics, tests); every hook is optional and must not throw. */
@@ -57,7 +58,8 @@ export class StatusWriteCounter implements StatusWriteHooks {
 export interface CallbackWriterOptions {
   /** The informer cache's copy of a task, by `namespace/name`. */
   readonly getTask: (key: string) => UnvalidatedRtmpPushTask | undefined;
-  readonly store: StatusStore;
+  /** Where status is read and patched (the API server; a fake in tests). */
+  readonly store: StatusTarget<UnvalidatedRtmpPushTask>;
   readonly logger: Logger;
   /** --status-refresh-interval: an unchanged state rewrites lastCallbackTime at most this often. */
   readonly refreshMs: number;
@@ -70,6 +72,8 @@ export interface CallbackWriterOptions {
    * running. Restarting is the leader's reconciler's decision: wire this to its queue.
    */
   readonly onTerminated?: (key: string) => void;
+  /** Streaming transitions become Events. */
+  readonly events?: EventSink;
   readonly hooks?: StatusWriteHooks;
   /** Tasks written at the same time; defaults to 4. */
   readonly concurrency?: number;
@@ -80,22 +84,15 @@ export interface CallbackWriterOptions {
   readonly queue?: Pick<WorkQueueOptions, 'baseDelayMs' | 'maxDelayMs' | 'jitter' | 'random'>;
 }
 
-/** The object this replica last wrote, and the older versions the cache may still show. */
-interface WrittenMemo {
-  readonly object: UnvalidatedRtmpPushTask;
-  readonly supersedes: ReadonlySet<string>;
-}
-
-const MAX_SUPERSEDED = 64;
-
 export class CallbackWriter {
   private readonly pending = new PendingReports();
   private readonly queue: WorkQueue;
-  private readonly written = new Map<string, WrittenMemo>();
+  private readonly status: StatusWriter<UnvalidatedRtmpPushTask>;
   private readonly logger: Logger;
   private readonly hooks: StatusWriteHooks;
   private readonly now: () => Date;
-  private readonly maxConflictRetries: number;
+  /** Callers waiting until the reports they handed in are written (3003s: see recordDurably). */
+  private durableWaiters = new Map<string, Array<{ resolve: () => void; reject: (e: unknown) => void }>>();
   private running = 0;
   private idleWaiters: Array<() => void> = [];
   private loop: Promise<void> | undefined;
@@ -104,8 +101,33 @@ export class CallbackWriter {
     this.logger = opts.logger;
     this.hooks = opts.hooks ?? {};
     this.now = opts.now ?? (() => new Date());
-    this.maxConflictRetries = opts.maxConflictRetries ?? 5;
+    this.status = new StatusWriter(opts.store, { maxConflictRetries: opts.maxConflictRetries ?? 5, hooks: this.hooks });
     this.queue = new WorkQueue({ ...opts.queue, logger: opts.logger });
+  }
+
+  /**
+   * Records a report and resolves once it is durably in the task's status (or known to change
+   * nothing); rejects when writing failed. The vendor sends a 3003 once: it is acknowledged only
+   * after this, so a lost write makes the vendor retry instead of losing the termination.
+   */
+  recordDurably(key: string, report: CallbackReport): Promise<RecordOutcome> {
+    const outcome = this.record(key, report);
+    if (outcome === 'stale') return Promise.resolve(outcome);
+    return new Promise((resolve, reject) => {
+      const list = this.durableWaiters.get(key) ?? [];
+      list.push({ resolve: () => resolve(outcome), reject });
+      this.durableWaiters.set(key, list);
+    });
+  }
+
+  private settleWaiters(key: string, error?: unknown): void {
+    const list = this.durableWaiters.get(key);
+    if (list === undefined) return;
+    this.durableWaiters.delete(key);
+    for (const w of list) {
+      if (error === undefined) w.resolve();
+      else w.reject(error);
+    }
   }
 
   /**
@@ -122,7 +144,8 @@ export class CallbackWriter {
   /** Forgets a deleted task (call from the informer's delete event). */
   forget(key: string): void {
     this.pending.forget(key);
-    this.written.delete(key);
+    this.status.own.forget(key);
+    this.settleWaiters(key);
   }
 
   /** Starts the workers. */
@@ -159,25 +182,17 @@ export class CallbackWriter {
     return this.pending.size === 0 && this.running === 0;
   }
 
-  /** The freshest object we know: the cache, unless it has not yet seen our own last write. */
-  private latest(key: string): { task: UnvalidatedRtmpPushTask | undefined; superseded: Set<string> } {
-    const cached = this.opts.getTask(key);
-    const memo = this.written.get(key);
-    const rv = cached?.metadata.resourceVersion;
-    if (memo !== undefined && rv !== undefined && memo.supersedes.has(rv)) {
-      return { task: memo.object, superseded: new Set(memo.supersedes) };
-    }
-    this.written.delete(key);
-    return { task: cached, superseded: new Set() };
-  }
-
   private async process(key: string, signal: AbortSignal): Promise<void> {
     this.running += 1;
     const reports = this.pending.take(key);
+    const waiting = this.durableWaiters.get(key);
+    this.durableWaiters.delete(key);
     try {
       await this.fold(key, reports, signal);
+      for (const w of waiting ?? []) w.resolve();
     } catch (error) {
       this.pending.restore(key, reports);
+      for (const w of waiting ?? []) w.reject(error);
       this.hooks.failed?.(key, error);
       throw error;
     } finally {
@@ -187,55 +202,48 @@ export class CallbackWriter {
   }
 
   private async fold(key: string, reports: readonly CallbackReport[], signal: AbortSignal): Promise<void> {
-    const start = this.latest(key);
-    const superseded = start.superseded;
-    let task = start.task;
-    for (let attempt = 0; ; attempt++) {
-      if (task === undefined) {
-        // Deleted: its reports have nowhere to go.
-        this.forget(key);
-        return;
-      }
-      const rv = task.metadata.resourceVersion;
-      if (rv === undefined) throw new Error(`${key}: object has no resourceVersion`);
-      superseded.add(rv);
-      const now = this.now();
-      const plan = planCallbackStatus(callbackView(task, { defaultAppid: this.opts.defaultAppid }), reports, {
-        now,
-        refreshMs: this.opts.refreshMs,
-        staleMs: this.opts.staleMs,
-      });
-      if (plan.recheckAt !== undefined) this.queue.addAfter(key, plan.recheckAt.getTime() - now.getTime());
-      if (plan.patch === undefined) {
-        this.hooks.skipped?.(key);
-        this.queue.forget(key);
-        return;
-      }
-      try {
-        const updated = await this.opts.store.patchStatus(key, rv, plan.patch, signal);
-        if (superseded.size <= MAX_SUPERSEDED) this.written.set(key, { object: updated, supersedes: superseded });
-        else this.written.delete(key);
-        this.hooks.wrote?.(key);
-        this.queue.forget(key);
-        this.logger.debug(
-          { task: key, destinations: plan.patch.destinations?.map((d) => `${d.url} ${d.state}`), conditions: plan.patch.conditions !== undefined },
-          'wrote push status from callbacks',
-        );
-        if (plan.terminatedWhileRunning) this.opts.onTerminated?.(key);
-        return;
-      } catch (error) {
-        const status = httpStatusOf(error);
-        if (status === 404) {
-          this.forget(key);
-          return;
-        }
-        if (status !== 409) throw error;
-        this.hooks.conflict?.(key);
-        if (attempt >= this.maxConflictRetries) throw error;
-        this.logger.debug({ task: key, attempt: attempt + 1 }, 'status changed meanwhile; re-reading before writing callbacks');
-        // The versions seen so far stay in `superseded`: all are older than what this write makes.
-        task = await this.opts.store.get(key, signal);
-      }
+    // The freshest copy we know: the cache, unless it has not yet seen our own last write.
+    const task = this.status.own.latest(key, this.opts.getTask(key));
+    if (task === undefined) {
+      // Deleted: its reports have nowhere to go.
+      this.forget(key);
+      return;
     }
+    let terminated = false;
+    let before: unknown;
+    const now = this.now();
+    const after = await this.status.write(
+      key,
+      task,
+      (current) => {
+        const plan = planCallbackStatus(callbackView(current, { defaultAppid: this.opts.defaultAppid }), reports, {
+          now,
+          refreshMs: this.opts.refreshMs,
+          staleMs: this.opts.staleMs,
+          pushFailingAfterMs: DEFAULT_PUSH_FAILING_AFTER_MS,
+          pushFailingAfterRestarts: DEFAULT_PUSH_FAILING_AFTER_RESTARTS,
+        });
+        if (plan.recheckAt !== undefined) this.queue.addAfter(key, plan.recheckAt.getTime() - now.getTime());
+        terminated = plan.terminatedWhileRunning;
+        before = current.status;
+        return plan.patch === undefined ? undefined : { ...(current.status as Record<string, unknown> | undefined), ...plan.patch };
+      },
+      signal,
+    );
+    this.queue.forget(key);
+    if (after === undefined) {
+      this.forget(key);
+      return;
+    }
+    if (after === task || after.metadata.resourceVersion === task.metadata.resourceVersion) return;
+    this.logger.debug({ task: key }, 'wrote push status from callbacks');
+    const transition = streamingTransition(conditionsOf(before), conditionsOf(after.status));
+    if (transition !== undefined) this.opts.events?.record(after, transition.type, transition.reason, transition.message);
+    if (terminated) this.opts.onTerminated?.(key);
   }
+}
+
+function conditionsOf(status: unknown): Array<{ type: string; status: 'True' | 'False' | 'Unknown'; reason: string; message: string; lastTransitionTime: string }> | undefined {
+  const list = (status as { conditions?: unknown } | undefined)?.conditions;
+  return Array.isArray(list) ? (list as Array<{ type: string; status: 'True' | 'False' | 'Unknown'; reason: string; message: string; lastTransitionTime: string }>) : undefined;
 }

@@ -5,12 +5,13 @@ import pino from 'pino';
 import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
 import type { Logger } from '../observability/logger.js';
 import { KubeHttpError } from '../runtime/kube-client.js';
+import { applyMergePatch } from '../runtime/merge-patch.js';
+import type { StatusTarget } from '../runtime/status-writer.js';
 import type { StatusPatch } from './status-plan.js';
-import type { StatusStore } from './status-store.js';
 
 export const silentLogger: Logger = pino({ level: 'silent' });
 
-export class FakeCluster implements StatusStore {
+export class FakeCluster implements StatusTarget<UnvalidatedRtmpPushTask> {
   private stored: UnvalidatedRtmpPushTask | undefined;
   private cached: UnvalidatedRtmpPushTask | undefined;
   private rv = 1;
@@ -51,14 +52,14 @@ export class FakeCluster implements StatusStore {
     return Promise.resolve(this.stored !== undefined && keyOf(this.stored) === key ? clone(this.stored) : undefined);
   }
 
-  async patchStatus(key: string, resourceVersion: string, status: StatusPatch): Promise<UnvalidatedRtmpPushTask> {
+  async patchStatus(key: string, resourceVersion: string, statusPatch: unknown): Promise<UnvalidatedRtmpPushTask> {
+    const status = statusPatch as StatusPatch;
     this.beforePatch?.(this.patches.length);
     this.patches.push({ resourceVersion, status: clone(status) });
     if (this.hang) await new Promise(() => undefined);
     if (this.stored === undefined || keyOf(this.stored) !== key) throw new KubeHttpError(404, 'not found');
     if (this.stored.metadata.resourceVersion !== resourceVersion) throw new KubeHttpError(409, 'the object has been modified');
-    // A JSON merge patch of two top-level lists replaces each list whole.
-    this.commit({ ...this.stored, status: { ...(this.stored.status as Record<string, unknown>), ...clone(status) } });
+    this.commit({ ...this.stored, status: applyMergePatch(this.stored.status ?? {}, clone(status)) });
     return clone(this.stored);
   }
 

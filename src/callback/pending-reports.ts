@@ -4,7 +4,8 @@
 // seen for that address is dropped on arrival (the vendor's repeats and retries arrive out of
 // order). Status writes still re-check the version against the object, which also covers reports
 // the other replica applied.
-import { destinationKey, type CallbackReport } from '../controller/destinations.js';
+import { destinationKey } from '../controller/destinations.js';
+import type { CallbackReport } from './fold.js';
 
 export type RecordOutcome = 'recorded' | 'stale';
 

@@ -3,11 +3,12 @@
 // events and its cache.
 import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
 import type { Logger } from '../observability/logger.js';
+import type { EventSink } from '../controller/events.js';
+import type { StatusTarget } from '../runtime/status-writer.js';
 import { CallbackWriter, type StatusWriteHooks } from './callback-writer.js';
 import type { CallbackSettings } from './options.js';
 import { callbackRouter } from './router.js';
 import { startCallbackServer, type CallbackServer, type CallbackServerMetrics } from './server.js';
-import type { StatusStore } from './status-store.js';
 import { TaskIndex } from './task-index.js';
 import { taskKey } from './task-view.js';
 
@@ -18,7 +19,9 @@ export interface CallbackReceiverOptions {
   readonly getTask: (key: string) => UnvalidatedRtmpPushTask | undefined;
   /** Whether the informer has synced; callbacks get 503 (vendor retries) until it has. */
   readonly isSynced: () => boolean;
-  readonly store: StatusStore;
+  readonly store: StatusTarget<UnvalidatedRtmpPushTask>;
+  /** Streaming transitions become Events. */
+  readonly events?: EventSink;
   readonly defaultAppid?: string | undefined;
   /** A 3003 for a task that should be running was recorded: enqueue it for the reconciler. */
   readonly onTerminated?: (key: string) => void;
@@ -42,6 +45,7 @@ export class CallbackReceiver {
       defaultAppid: opts.defaultAppid,
       ...(opts.onTerminated !== undefined ? { onTerminated: opts.onTerminated } : {}),
       ...(opts.writeHooks !== undefined ? { hooks: opts.writeHooks } : {}),
+      ...(opts.events !== undefined ? { events: opts.events } : {}),
     });
   }
 

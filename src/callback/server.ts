@@ -1,9 +1,12 @@
 // The push-status callback endpoint: POST /jocloud/callback, on every replica.
 //
-// The reply never waits on Kubernetes: the body is checked, handed to `onCallback` (which only
-// updates memory and queues a status write) and answered at once. Comparable vendors give a
-// webhook 5-10 s and then retry (NOTES.md), so a reply that waited for the API server would turn
-// a slow API server into duplicate deliveries.
+// The reply does not wait on Kubernetes for the periodic states: the body is checked, handed to
+// `onCallback` (which only updates memory and queues a status write) and answered at once.
+// Comparable vendors give a webhook 5-10 s and then retry (the vendor notes' comparison of
+// similar APIs), so a reply that waited for the API server would turn a slow API server into
+// duplicate deliveries. A 3003 (terminated) is the exception: the vendor sends it once, so
+// `onCallback` returns a promise that settles when it is durably recorded, and a failure is
+// answered 503 so the vendor delivers it again.
 //
 // Without a token anyone who can reach the endpoint could forge push states: report a healthy
 // stream that is down, or a 3003 that makes the leader restart a task. The vendor signs nothing,
@@ -40,6 +43,7 @@ export type RejectReason =
   | 'too-large'
   | 'invalid-body'
   | 'not-ready'
+  | 'not-recorded'
   | 'internal-error';
 
 export interface CallbackServerMetrics {
@@ -59,7 +63,7 @@ export interface CallbackServerOptions {
   readonly allowUnauthenticated?: boolean;
   readonly logger: Logger;
   /** Must be synchronous and fast: memory updates and queueing only. */
-  readonly onCallback: (cb: PushStatusCallback) => CallbackResult;
+  readonly onCallback: (cb: PushStatusCallback) => CallbackResult | Promise<CallbackResult>;
   readonly metrics?: CallbackServerMetrics;
   /**
    * False until the task index has the cluster's tasks (the informer synced): until then a
@@ -173,14 +177,28 @@ function handle(req: IncomingMessage, res: ServerResponse, check: TokenCheck | u
       return;
     }
     const cb = parsed.value;
-    let result: CallbackResult;
+    let answer: CallbackResult | Promise<CallbackResult>;
     try {
-      result = opts.onCallback(cb);
+      answer = opts.onCallback(cb);
     } catch (error) {
       logger.error({ err: error }, 'applying a callback failed');
       reject('internal-error', { status: 500, body: { error: 'internal error' } }, false);
       return;
     }
+    if (answer instanceof Promise) {
+      answer.then(
+        (result) => reply(cb, result),
+        (error: unknown) => {
+          logger.warn({ err: error, status: cb.status }, 'could not record the callback durably; the vendor is asked to retry');
+          reject('not-recorded', { status: 503, body: { error: 'not recorded yet; retry' }, headers: { 'Retry-After': '1' } }, false);
+        },
+      );
+      return;
+    }
+    reply(cb, answer);
+  });
+
+  function reply(cb: PushStatusCallback, result: CallbackResult): void {
     const fields = { url: redactUrl(cb.url), appid: cb.appid.toString(), roomid: cb.roomid, taskid: cb.taskid, status: cb.status, version: cb.version.toString() };
     if (result === 'unknown-task') {
       metrics?.unknownTask();
@@ -191,7 +209,7 @@ function handle(req: IncomingMessage, res: ServerResponse, check: TokenCheck | u
     metrics?.accepted(cb.status);
     logger.debug(fields, 'callback accepted');
     send(res, { status: 200, body: { code: 0 } }, false);
-  });
+  }
 }
 
 function tooLarge(): Reply {

@@ -10,18 +10,12 @@
 //   nothing about whether the newest spec has reached the vendor; stamping the current generation
 //   would let `kubectl wait --for=condition=Ready` succeed for a spec the reconciler has not
 //   applied yet.
-// - Ready goes through readyFrom, the function the reconciler uses, so the two writers agree.
-import {
-  applyCallback,
-  destinationKey,
-  destinationsFor,
-  nextStaleCheck,
-  streamingVerdict,
-  type CallbackReport,
-  type Destination,
-} from '../controller/destinations.js';
-import { readyFrom } from '../controller/ready.js';
-import { conditionsEqual, deepEqual, getCondition, setCondition, type Condition } from '../runtime/conditions.js';
+// - Streaming, Stalled and Ready go through deriveStatus, the function the reconciler uses, so the
+//   two writers agree.
+import { destinationKey, destinationsFor, type Destination } from '../controller/destinations.js';
+import { DEFAULT_PUSH_FAILING_AFTER_MS, DEFAULT_PUSH_FAILING_AFTER_RESTARTS, deriveStatus, type DeriveContext } from '../controller/status-derive.js';
+import { deepEqual, getCondition, type Condition } from '../runtime/conditions.js';
+import { applyCallback, type CallbackReport } from './fold.js';
 import { withoutQuery } from './task-index.js';
 import type { CallbackView } from './task-view.js';
 
@@ -31,12 +25,17 @@ export interface PlanContext {
   readonly refreshMs: number;
   /** Reports older than this turn Streaming Unknown (--callback-stale-after). */
   readonly staleMs: number;
+  /** See status-derive.ts; the defaults there when absent. */
+  readonly pushFailingAfterMs?: number;
+  readonly pushFailingAfterRestarts?: number;
 }
 
-/** The `status` part of a JSON merge patch: only the lists that changed, each in full. */
+/** The `status` fields that changed, each in full (lists are replaced whole by a merge patch). */
 export interface StatusPatch {
   destinations?: Destination[];
   conditions?: Condition[];
+  /** undefined (with the key present): the restart count is cleared. */
+  restarts?: number | undefined;
 }
 
 export interface StatusPlan {
@@ -51,12 +50,13 @@ export interface StatusPlan {
 export function planCallbackStatus(view: CallbackView, reports: readonly CallbackReport[], ctx: PlanContext): StatusPlan {
   let destinations: Destination[] = [...view.destinations];
   const terminatedNow = new Set<string>();
+  const startedAt = view.lastStartTime === undefined ? undefined : Date.parse(view.lastStartTime);
   // Oldest first, so a newer report is the one left standing; each filed under its spec address.
   const ordered = reports
     .map((r) => ({ ...r, url: specAddressFor(view.rtmpurls, r.url) }))
     .sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
   for (const report of ordered) {
-    const r = applyCallback(destinations, report, ctx.now, ctx.refreshMs);
+    const r = applyCallback(destinations, report, ctx.now, ctx.refreshMs, startedAt);
     destinations = r.destinations;
     if (r.outcome === 'state-changed' && report.status === 3003) terminatedNow.add(destinationKey(report.url));
   }
@@ -69,21 +69,37 @@ export function planCallbackStatus(view: CallbackView, reports: readonly Callbac
 
   let recheckAt: Date | undefined;
   const synced = getCondition(view.conditions, 'Synced');
-  const generation = synced?.observedGeneration ?? view.observedGeneration;
-  if (view.active && synced !== undefined && generation !== undefined) {
-    const verdict = streamingVerdict(view.rtmpurls, destinations, ctx.now, ctx.staleMs);
-    const setCtx = { observedGeneration: generation, now: ctx.now };
-    let conditions = setCondition(view.conditions, { type: 'Streaming', ...verdict }, setCtx);
-    const ready = readyFrom(synced, getCondition(conditions, 'Streaming'), true);
-    conditions = setCondition(conditions, ready, setCtx);
-    if (!conditionsEqual(conditions, view.conditions)) patch.conditions = conditions;
-    // Any report but a 3003 goes stale, not only 3000: look again when the next one does.
-    recheckAt = nextStaleCheck(view.rtmpurls, destinations, ctx.staleMs, ctx.now);
+  // The reconciler owns Synced and what follows from a task not running; the derived conditions
+  // are recomputed here only for a running task it has synced at least once.
+  if (view.active && synced !== undefined) {
+    const derived = deriveStatus(
+      { conditions: [...view.conditions], active: view.activeIdentity, destinations, restarts: view.restarts },
+      { suspend: view.suspend, rtmpurls: view.rtmpurls },
+      deriveContext(ctx),
+    );
+    const conditions = derived.status.conditions ?? [];
+    if (!conditionsSame(conditions, view.conditions)) patch.conditions = conditions;
+    if (derived.status.restarts !== view.restarts) patch.restarts = derived.status.restarts;
+    recheckAt = derived.recheckAt;
   }
 
   const shouldRun = view.active && !view.suspend && !view.deleting;
-  const changed = patch.destinations !== undefined || patch.conditions !== undefined;
+  const changed = patch.destinations !== undefined || patch.conditions !== undefined || 'restarts' in patch;
   return { patch: changed ? patch : undefined, terminatedWhileRunning: terminated && shouldRun, recheckAt };
+}
+
+function deriveContext(ctx: PlanContext): DeriveContext {
+  return {
+    now: ctx.now,
+    callbacksEnabled: true,
+    staleMs: ctx.staleMs,
+    pushFailingAfterMs: ctx.pushFailingAfterMs ?? DEFAULT_PUSH_FAILING_AFTER_MS,
+    pushFailingAfterRestarts: ctx.pushFailingAfterRestarts ?? DEFAULT_PUSH_FAILING_AFTER_RESTARTS,
+  };
+}
+
+function conditionsSame(a: readonly Condition[], b: readonly Condition[]): boolean {
+  return a.length === b.length && a.every((c) => deepEqual(c, b.find((x) => x.type === c.type)));
 }
 
 /**

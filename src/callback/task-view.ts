@@ -1,13 +1,11 @@
-// What the callback side reads from an RtmpPushTask, read leniently. The informer hands over objects
-// the API server stored, which are not guaranteed to pass validateSpec (the CRD cannot carry every
-// cross-field rule). A task whose mixconfig is invalid may still be pushing under status.active,
-// and its callbacks must still land, so each field is taken on its own merits instead of failing
-// the whole object.
-import { z } from 'zod';
-import { conditionSchema, destinationSchema, taskIdentitySchema } from '../api/v1alpha1/status.js';
+// What the callback side reads from an RtmpPushTask, through the lenient readers in
+// controller/read-task.ts: a task whose mixconfig is invalid may still be pushing under
+// status.active, and its callbacks must still land.
+import type { RecordedPush } from '../api/v1alpha1/status.js';
 import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
 import { derivedTaskid } from '../controller/desired-request.js';
 import type { Destination } from '../controller/destinations.js';
+import { isDeleting, lenientSpec, lenientStatus, unsettledIntent } from '../controller/read-task.js';
 import type { Condition } from '../runtime/conditions.js';
 
 /** A vendor push identity as the index keys it: appid as canonical decimal digits. */
@@ -30,6 +28,11 @@ export interface CallbackView {
   /** Identities to index: the desired one (spec) and the running one (status.active). */
   readonly identities: readonly CallbackIdentity[];
   readonly active: boolean;
+  /** status.active itself. */
+  readonly activeIdentity: RecordedPush | undefined;
+  readonly restarts: number | undefined;
+  /** status.lastStartTime: a 3003 after it is a new termination. */
+  readonly lastStartTime: string | undefined;
   readonly observedGeneration: number | undefined;
   readonly destinations: readonly Destination[];
   readonly conditions: readonly Condition[];
@@ -54,46 +57,9 @@ export function canonicalAppid(value: unknown): string | undefined {
   return BigInt(value).toString();
 }
 
-const specFieldsSchema = z.object({
-  appid: z.string().optional().catch(undefined),
-  roomid: z.string().min(1).optional().catch(undefined),
-  streamtype: z.literal([1, 2]).optional().catch(undefined),
-  taskid: z.string().min(1).optional().catch(undefined),
-  rtmpurls: z.array(z.string()).catch([]),
-  suspend: z.boolean().catch(false),
-});
-
-const statusFieldsSchema = z.object({
-  observedGeneration: z.int().min(0).optional().catch(undefined),
-  taskid: z.string().min(1).optional().catch(undefined),
-  active: taskIdentitySchema.optional().catch(undefined),
-  destinations: z.array(z.unknown()).catch([]),
-  conditions: z.array(z.unknown()).catch([]),
-});
-
-function asRecord(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-/** Keeps the well-formed items of an operator-written list; a malformed one is dropped, not fatal. */
-function validItems<T>(items: readonly unknown[], schema: z.ZodType<T>): T[] {
-  const out: T[] = [];
-  for (const item of items) {
-    const r = schema.safeParse(item);
-    if (r.success) out.push(r.data);
-  }
-  return out;
-}
-
-/** The api Condition has `observedGeneration?: number | undefined`; the runtime one omits the key. */
-function toRuntimeCondition(c: z.output<typeof conditionSchema>): Condition {
-  const { observedGeneration, ...rest } = c;
-  return observedGeneration === undefined ? rest : { ...rest, observedGeneration };
-}
-
 export function callbackView(task: UnvalidatedRtmpPushTask, ctx: ViewContext = {}): CallbackView {
-  const spec = specFieldsSchema.parse(asRecord(task.spec));
-  const status = statusFieldsSchema.parse(asRecord(task.status));
+  const spec = lenientSpec(task.spec);
+  const status = lenientStatus(task.status);
   const identities: CallbackIdentity[] = [];
 
   const desiredAppid = canonicalAppid(spec.appid ?? ctx.defaultAppid);
@@ -104,29 +70,28 @@ export function callbackView(task: UnvalidatedRtmpPushTask, ctx: ViewContext = {
         : [];
     identities.push({ appid: desiredAppid, roomid: spec.roomid, streamtype: spec.streamtype, taskids });
   }
-  const active = status.active;
-  const activeAppid = canonicalAppid(active?.appid);
-  if (active !== undefined && activeAppid !== undefined) {
-    identities.push({
-      appid: activeAppid,
-      roomid: active.roomid,
-      streamtype: active.streamtype,
-      taskids: active.streamtype === 1 ? unique([active.taskid]) : [],
-    });
+  // What may be running: the confirmed push, and a start whose answer has not arrived yet.
+  for (const running of [status.active, unsettledIntent(task, status)]) {
+    const appid = canonicalAppid(running?.appid);
+    if (running === undefined || appid === undefined) continue;
+    identities.push({ appid, roomid: running.roomid, streamtype: running.streamtype, taskids: running.streamtype === 1 ? unique([running.taskid]) : [] });
   }
 
   return {
     key: taskKey(task),
     generation: task.metadata.generation,
     resourceVersion: task.metadata.resourceVersion,
-    deleting: task.metadata.deletionTimestamp !== undefined,
+    deleting: isDeleting(task),
     suspend: spec.suspend,
     rtmpurls: spec.rtmpurls,
     identities,
-    active: active !== undefined,
+    active: status.active !== undefined,
+    activeIdentity: status.active,
+    restarts: status.restarts,
+    lastStartTime: status.lastStartTime,
     observedGeneration: status.observedGeneration,
-    destinations: validItems(status.destinations, destinationSchema),
-    conditions: validItems(status.conditions, conditionSchema).map(toRuntimeCondition),
+    destinations: status.destinations ?? [],
+    conditions: status.conditions ?? [],
   };
 }
 

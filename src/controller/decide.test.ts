@@ -24,7 +24,9 @@ type Row = [reason: string, change: Partial<Observation<string>>, expected: Deci
 
 describe('decide', () => {
   it.each<Row>([
-    ['new object: finalizer first, before any vendor call', { hasFinalizer: false }, { kind: 'AddFinalizer' }],
+    // The finalizer is written with the start intent, in one write before the call (the act does it).
+    ['new object: the start carries the finalizer, written before any vendor call', { hasFinalizer: false }, { kind: 'Start', push, why: 'Create' }],
+    ['new object with nothing to start: finalizer first', { hasFinalizer: false, desired: { ok: false, message: 'm' } }, { kind: 'AddFinalizer' }],
     ['finalizer present, nothing running: start', {}, { kind: 'Start', push, why: 'Create' }],
     ['running and the accepted request equals the desired one: no call (restart, status-only change)', { active: mixed, acceptedHash: 'h2' }, { kind: 'Idle', why: { kind: 'InSync' } }],
     ['running with an older request: update in place on the same taskid', { active: mixed, acceptedHash: 'h1' }, { kind: 'Start', push, why: 'Update' }],

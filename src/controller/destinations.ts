@@ -1,30 +1,9 @@
-// Push-status callbacks, folded into `status.destinations` and the Streaming condition. Pure
-// functions: the callback server and the status writer do the I/O around them.
+// What the recorded push states mean: the Streaming verdict, staleness and the restart rule, read
+// from `status.destinations` (which callback/fold.ts fills). Pure functions.
+import type { Destination, DestinationState } from '../api/v1alpha1/status.js';
 import { redactUrl } from '../observability/redact.js';
 
-import type { Destination, DestinationState } from '../api/v1alpha1/status.js';
-
 export type { Destination, DestinationState } from '../api/v1alpha1/status.js';
-
-/** The fields of a vendor callback this module needs (the full body is validated upstream). */
-export interface CallbackReport {
-  readonly url: string;
-  readonly status: number;
-  readonly errcode: number;
-  readonly description: string;
-  readonly version: bigint;
-}
-
-const stateByStatus: Record<number, DestinationState> = {
-  3000: 'Pushing',
-  3001: 'SourceUnavailable',
-  3002: 'Interrupted',
-  3003: 'Terminated',
-};
-
-export function stateOf(status: number): DestinationState | undefined {
-  return stateByStatus[status];
-}
 
 /** The vendor page's error-code table, with what the user should do about each. */
 const errcodeMeaning: Record<number, string> = {
@@ -54,63 +33,6 @@ const statusMeaning: Record<DestinationState, string> = {
 /** Matches a callback's url to a destination; status keeps urls redacted, so compare redacted. */
 export function destinationKey(url: string): string {
   return redactUrl(url);
-}
-
-export type ApplyOutcome = 'state-changed' | 'refreshed' | 'unchanged' | 'stale-version';
-
-/** Longest vendor description kept in status (the callback body may be up to 64 KiB). */
-export const MAX_DESCRIPTION_LENGTH = 1024;
-
-/**
- * The vendor's free-text description as status shows it: it may quote the push address, auth key
- * and all, so every URL in it is redacted like the address itself; and it is capped in length.
- */
-export function cleanDescription(text: string): string {
-  const redacted = text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s,;)"'<>]+/gi, (u) => redactUrl(u));
-  return redacted.length > MAX_DESCRIPTION_LENGTH ? `${redacted.slice(0, MAX_DESCRIPTION_LENGTH - 3)}...` : redacted;
-}
-
-/**
- * Folds one callback into the destinations. A lower version than the one applied is ignored
- * (the vendor's periodic repeats can arrive out of order). An unchanged state only refreshes
- * lastCallbackTime once per `refreshMs`, so heartbeats do not each cost a Kubernetes write.
- */
-export function applyCallback(
-  destinations: readonly Destination[],
-  report: CallbackReport,
-  now: Date,
-  refreshMs: number,
-): { destinations: Destination[]; outcome: ApplyOutcome } {
-  const state = stateOf(report.status);
-  if (state === undefined) return { destinations: [...destinations], outcome: 'unchanged' };
-  const key = destinationKey(report.url);
-  const index = destinations.findIndex((d) => d.url === key);
-  const existing = index >= 0 ? destinations[index] : undefined;
-  if (existing !== undefined && report.version <= BigInt(existing.version)) {
-    return { destinations: [...destinations], outcome: 'stale-version' };
-  }
-  const next: Destination = {
-    url: key,
-    state,
-    code: report.status,
-    errcode: report.errcode,
-    description: cleanDescription(report.description),
-    lastCallbackTime: now.toISOString(),
-    version: report.version.toString(),
-  };
-  const sameState =
-    existing !== undefined &&
-    existing.state === next.state &&
-    existing.code === next.code &&
-    existing.errcode === next.errcode &&
-    existing.description === next.description;
-  if (sameState && now.getTime() - Date.parse(existing.lastCallbackTime) < refreshMs) {
-    return { destinations: [...destinations], outcome: 'unchanged' };
-  }
-  const out = [...destinations];
-  if (index >= 0) out[index] = next;
-  else out.push(next);
-  return { destinations: out, outcome: sameState ? 'refreshed' : 'state-changed' };
 }
 
 /** Keeps only destinations for addresses still in the spec, in the spec's order. */

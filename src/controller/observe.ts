@@ -1,18 +1,36 @@
 // Turns an RtmpPushTask as the API server returned it (nothing about it trusted) into the pure
-// Observation that decide() takes. Pure: the Secret lookup result and the clock are inputs.
+// Observation that decide() takes, plus what acting on the decision needs (credentials resolved,
+// the validated spec). Pure: the caches, the clock and the tenancy and ownership answers are inputs.
 import { FINALIZER } from '../api/v1alpha1/constants.js';
-import { rtmpPushTaskStatusSchema, type RtmpPushTaskStatus } from '../api/v1alpha1/status.js';
+import type { StartIntent } from '../api/v1alpha1/intent.js';
+import type { RecordedPush, RtmpPushTaskStatus } from '../api/v1alpha1/status.js';
 import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
 import { validateSpec } from '../api/v1alpha1/validate-spec.js';
 import type { RtmpPushTaskSpec } from '../api/v1alpha1/spec.js';
 import { formatProblem, type StartRtmpRequest } from '../jocloud/wire.js';
-import type { CredentialsCheck, Observation, SpecCheck } from './decide.js';
-import { desiredStartRequest, identityOf, requestHash } from './desired-request.js';
+import { credentialsCheck, resolveCredentials, secretRefFor, type ResolvedCredentials, type SecretLookup, type SecretRef } from './credentials.js';
+import type { CredentialsCheck, Identity, Observation, SpecCheck } from './decide.js';
+import { desiredStartRequest, identityOf, requestHash, type DesiredContext } from './desired-request.js';
 import { restartDue } from './destinations.js';
+import { isDeleting, lenientSpec, lenientStatus, unsettledIntent } from './read-task.js';
 
-export interface ObserveContext {
-  readonly defaultAppid?: string | undefined;
+/** Who else claims a vendor identity (see ownership.ts). */
+export interface OwnershipView {
+  /** Another task that owns `identity` against task `key`, as namespace/name; undefined: none. */
+  ownerOf(key: string, identity: Identity): string | undefined;
+  /** Of `identities` (recorded by task `key`), those an older task holds too. */
+  heldByOlder(key: string, identities: readonly Identity[]): Identity[];
+}
+
+/** Whether a task in `namespace` may use `appid` with the credentials in `ref` (tenancy). */
+export type PermissionCheck = (namespace: string, appid: string, ref: SecretRef | undefined, usesDefault: boolean) => CredentialsCheck;
+
+export interface ObserveContext extends DesiredContext {
+  readonly defaultCredentials?: SecretRef | undefined;
+  readonly getSecret: SecretLookup;
   readonly now: Date;
+  readonly permission?: PermissionCheck | undefined;
+  readonly ownership?: OwnershipView | undefined;
 }
 
 export interface Observed {
@@ -24,74 +42,63 @@ export interface Observed {
   readonly rtmpurls: string[];
   /** When a pending restart's backoff ends, for a requeue. */
   readonly restartAt: Date | undefined;
+  /** The credentials the spec names now, resolved. */
+  readonly credentials: ResolvedCredentials;
+  readonly intent: StartIntent | undefined;
+  /** The credentials to stop `push` with: those recorded with it, else the current ones. */
+  credentialsFor(push: RecordedPush): ResolvedCredentials;
 }
 
-function record(v: unknown): Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+export function taskKeyOf(task: Pick<UnvalidatedRtmpPushTask, 'metadata'>): string {
+  return `${task.metadata.namespace ?? ''}/${task.metadata.name ?? ''}`;
 }
 
-/**
- * Status is ours, but it can be edited by hand or written by an older version. Each field that
- * fails its schema is dropped on its own, so one bad field never blinds the operator to `active`
- * (which would leak a running stream).
- */
-export function lenientStatus(raw: unknown): RtmpPushTaskStatus {
-  const whole = rtmpPushTaskStatusSchema.safeParse(raw ?? {});
-  if (whole.success) return whole.data;
-  const out: Record<string, unknown> = {};
-  const shape = rtmpPushTaskStatusSchema.shape;
-  for (const [key, value] of Object.entries(record(raw))) {
-    const field = shape[key as keyof typeof shape] as { safeParse(v: unknown): { success: boolean; data?: unknown } } | undefined;
-    const r = field?.safeParse(value);
-    if (r?.success === true) out[key] = r.data;
-  }
-  return out;
-}
-
-/** spec fields that steer deletion and suspension are read even from a spec that fails validation. */
-export function lenientSpec(raw: unknown): { suspend: boolean; deletionPolicy: 'Delete' | 'Orphan'; credentialsSecretName: string | undefined; rtmpurls: string[] } {
-  const spec = record(raw);
-  const ref = record(spec['credentialsSecretRef']);
-  const urls = Array.isArray(spec['rtmpurls']) ? spec['rtmpurls'].filter((u): u is string => typeof u === 'string') : [];
-  return {
-    suspend: spec['suspend'] === true,
-    deletionPolicy: spec['deletionPolicy'] === 'Orphan' ? 'Orphan' : 'Delete',
-    credentialsSecretName: typeof ref['name'] === 'string' && ref['name'] !== '' ? ref['name'] : undefined,
-    rtmpurls: urls,
-  };
-}
-
-export function observe(task: UnvalidatedRtmpPushTask, credentials: CredentialsCheck, ctx: ObserveContext): Observed {
+export function observe(task: UnvalidatedRtmpPushTask, ctx: ObserveContext): Observed {
+  const key = taskKeyOf(task);
+  const namespace = task.metadata.namespace ?? '';
   const status = lenientStatus(task.status);
   const loose = lenientSpec(task.spec);
+  const ref = secretRefFor(namespace, loose.credentialsSecretName, ctx.defaultCredentials);
+  const credentials = resolveCredentials(ref, ctx.getSecret);
+  const credentialsFor = (push: RecordedPush): ResolvedCredentials =>
+    push.credentialsSecretRef === undefined ? credentials : resolveCredentials(push.credentialsSecretRef, ctx.getSecret);
+
   const checked = validateSpec(task.spec, { defaultAppid: ctx.defaultAppid });
   let desired: SpecCheck<StartRtmpRequest>;
   let spec: RtmpPushTaskSpec | undefined;
   if (checked.ok) {
     spec = checked.spec;
-    const request = desiredStartRequest({ metadata: task.metadata, spec: checked.spec }, { defaultAppid: ctx.defaultAppid });
+    const request = desiredStartRequest({ metadata: task.metadata, spec: checked.spec }, ctx);
     desired = { ok: true, push: { request, hash: requestHash(request), identity: identityOf(request) } };
   } else {
     desired = { ok: false, message: checked.problems.map(formatProblem).join('; ') };
   }
   const rtmpurls = spec?.rtmpurls ?? loose.rtmpurls;
   const restart = restartDue(status.destinations ?? [], rtmpurls, status.lastStartTime, status.restarts ?? 0, ctx.now);
-  return {
-    observation: {
-      deleting: task.metadata.deletionTimestamp !== undefined && task.metadata.deletionTimestamp !== null,
-      hasFinalizer: (task.metadata.finalizers ?? []).includes(FINALIZER),
-      deletionPolicy: spec?.deletionPolicy ?? loose.deletionPolicy,
-      suspend: spec?.suspend ?? loose.suspend,
-      desired,
-      credentials,
-      active: status.active,
-      acceptedHash: status.requestHash,
-      rejectedHash: status.rejectedRequestHash,
-      restartDue: restart.due,
-    },
-    status,
-    spec,
-    rtmpurls,
-    restartAt: restart.retryAt,
+  const intent = unsettledIntent(task, status);
+  const recorded = [status.active, intent].filter((p): p is RecordedPush => p !== undefined);
+  const desiredIdentity = desired.ok ? desired.push.identity : undefined;
+  const usesDefault = loose.credentialsSecretName === undefined;
+
+  const observation: Observation<StartRtmpRequest> = {
+    deleting: isDeleting(task),
+    hasFinalizer: (task.metadata.finalizers ?? []).includes(FINALIZER),
+    deletionPolicy: spec?.deletionPolicy ?? loose.deletionPolicy,
+    suspend: spec?.suspend ?? loose.suspend,
+    desired,
+    credentials: credentialsCheck(credentials),
+    ...(status.active?.credentialsSecretRef !== undefined ? { activeCredentials: credentialsCheck(credentialsFor(status.active)) } : {}),
+    ...(intent?.credentialsSecretRef !== undefined ? { intentCredentials: credentialsCheck(credentialsFor(intent)) } : {}),
+    active: status.active,
+    intent,
+    acceptedHash: status.requestHash,
+    rejectedHash: status.rejectedRequestHash,
+    restartDue: restart.due,
+    ...(ctx.permission !== undefined && desiredIdentity !== undefined
+      ? { permission: ctx.permission(namespace, desiredIdentity.appid, ref, usesDefault) }
+      : {}),
+    ...(ctx.ownership !== undefined && desiredIdentity !== undefined ? { owner: ctx.ownership.ownerOf(key, desiredIdentity) } : {}),
+    ...(ctx.ownership !== undefined && recorded.length > 0 ? { heldByOther: ctx.ownership.heldByOlder(key, recorded) } : {}),
   };
+  return { observation, status, spec, rtmpurls, restartAt: restart.retryAt, credentials, intent, credentialsFor };
 }

@@ -1,23 +1,75 @@
-// The production PushTaskClient: the jocloud HTTP client behind a per-appid rate limit, so one
-// busy tenant (or a reconcile storm after a restart) can never exceed --vendor-qps toward the vendor.
+// The production PushTaskClient: the jocloud HTTP client behind a per-appid rate limit (one busy
+// tenant, or a reconcile storm after a restart, never exceeds --vendor-qps toward the vendor) and a
+// leadership guard (a replica that does not hold the Lease at this moment starts no call). Vendor
+// errors become the meanings the reconciler acts on (external.ts).
+import { isVendorError, type VendorError } from '../jocloud/errors.js';
 import type { StartRtmpRequest } from '../jocloud/wire.js';
 import type { JocloudClient } from '../jocloud/client.js';
 import type { KeyedRateLimiter } from '../runtime/rate-limiter.js';
 import type { Identity } from './decide.js';
 import { stopRequestFor } from './desired-request.js';
-import type { PushTaskClient, VendorAck, VendorCredentials } from './external.js';
+import { NotLeading, VendorCallFailed, type PushTaskClient, type StopAck, type VendorAck, type VendorCredentials, type VendorFailureKind } from './external.js';
 
-export function vendorPushClient(client: JocloudClient, limiter: KeyedRateLimiter): PushTaskClient<StartRtmpRequest> {
+export interface VendorPushClientOptions {
+  /** True only while this replica surely holds the leader Lease; checked right before each call. */
+  readonly holdsLease?: () => boolean;
+}
+
+function kindOf(err: VendorError): VendorFailureKind {
+  switch (err.classification as string) {
+    case 'credentials':
+      return 'CredentialsRejected';
+    case 'configuration':
+      return 'EndpointRejected';
+    case 'terminal':
+      // Only the vendor's own 2101 says the request is invalid; an HTTP 4xx without a vendor
+      // answer came from something on the way (a wrong path prefix, a proxy).
+      return err.vendorCode === 2101 ? 'InvalidRequest' : err.vendorCode === undefined ? 'EndpointRejected' : 'InvalidRequest';
+    default:
+      return 'Retryable';
+  }
+}
+
+function outcomeOf(err: VendorError, kind: VendorFailureKind): 'refused' | 'unknown' {
+  const declared = (err as { outcome?: unknown }).outcome;
+  if (declared === 'refused' || declared === 'unknown') return declared;
+  return kind === 'Retryable' ? 'unknown' : 'refused';
+}
+
+function translate(err: unknown): unknown {
+  if (!isVendorError(err)) return err;
+  const kind = kindOf(err);
+  return new VendorCallFailed(kind, outcomeOf(err, kind), err.code, err.traceId, err.message, err.vendorCode);
+}
+
+export function vendorPushClient(client: JocloudClient, limiter: KeyedRateLimiter, opts: VendorPushClientOptions = {}): PushTaskClient<StartRtmpRequest> {
+  const guard = (): void => {
+    if (opts.holdsLease !== undefined && !opts.holdsLease()) throw new NotLeading('this replica does not hold the leader Lease');
+  };
   return {
     async start(request, credentials: VendorCredentials, signal): Promise<VendorAck> {
       await limiter.acquire(request.appid.toString(), signal);
-      const r = await client.startRtmp(request, credentials, { signal });
-      return { traceId: r.traceId, code: r.code, message: r.message };
+      guard();
+      try {
+        const r = await client.startRtmp(request, credentials, { signal });
+        return { traceId: r.traceId, code: r.code, message: r.message };
+      } catch (err) {
+        throw translate(err);
+      }
     },
-    async stop(identity: Identity, credentials: VendorCredentials, signal): Promise<VendorAck> {
+    async stop(identity: Identity, credentials: VendorCredentials, signal): Promise<StopAck> {
       await limiter.acquire(identity.appid, signal);
-      const r = await client.stopRtmp(stopRequestFor(identity), credentials, { signal });
-      return { traceId: r.traceId, code: r.code, message: r.message };
+      guard();
+      try {
+        const r = await client.stopRtmp(stopRequestFor(identity), credentials, { signal });
+        return { traceId: r.traceId, code: r.code, message: r.message, alreadyStopped: (r as { alreadyStopped?: boolean }).alreadyStopped === true };
+      } catch (err) {
+        // The vendor's 2102 to stoprtmp: no such running task, which is what a stop wants.
+        if (isVendorError(err) && err.vendorCode === 2102) {
+          return { traceId: err.traceId, code: 2102, message: 'no such running task: treated as stopped', alreadyStopped: true };
+        }
+        throw translate(err);
+      }
     },
   };
 }

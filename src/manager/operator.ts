@@ -3,26 +3,41 @@
 // status writes within the deadline, close the servers and the vendor pool, release the Lease.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { CustomObjectsApi } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { DestinationStream } from 'pino';
+import { GROUP, PLURAL, VERSION } from '../api/v1alpha1/constants.js';
 import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
 import type { CallbackSettings } from '../callback/options.js';
 import { CallbackReceiver } from '../callback/receiver.js';
-import { kubeStatusStore } from '../callback/status-store.js';
-import { TaskController, asTask, secretSources } from '../controller/controller.js';
+import { asTask, secretSources, TaskCaches } from '../controller/caches.js';
+import { TaskController } from '../controller/controller.js';
 import type { SecretRef } from '../controller/credentials.js';
-import { Reconciler, type ReconcilerOptions } from '../controller/reconciler.js';
-import { kubeTaskClient } from '../controller/task-client.js';
+import { eventSink, type EventSink } from '../controller/events.js';
+import { IdentityOwnership } from '../controller/ownership.js';
+import { conditionOf } from '../controller/read-task.js';
+import { Reconciler, type ReconcilerHooks, type ReconcilerOptions } from '../controller/reconciler.js';
+import { SecretFinalizers } from '../controller/secret-protection.js';
+import { SecretUsers } from '../controller/secret-users.js';
+import { DEFAULT_PUSH_FAILING_AFTER_MS, DEFAULT_PUSH_FAILING_AFTER_RESTARTS } from '../controller/status-derive.js';
+import { TaskWrites } from '../controller/task-writes.js';
 import { vendorPushClient } from '../controller/vendor-push-client.js';
 import { JocloudClient, type ClientTimeouts } from '../jocloud/client.js';
 import { createHealthServer, createMetricsServer, type HttpServerHandle } from '../observability/health-server.js';
 import { createRootLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type OperatorMetrics } from '../observability/metrics.js';
 import { redactUrl } from '../observability/redact.js';
+import { customObjectStore } from '../runtime/custom-object-store.js';
 import { EventRecorder } from '../runtime/event-recorder.js';
 import { LeaderElector } from '../runtime/leader-election.js';
+import { Manager } from '../runtime/manager.js';
 import { KeyedRateLimiter } from '../runtime/rate-limiter.js';
+import { StatusWriter } from '../runtime/status-writer.js';
 import { loadKubeConfig, podNamespace } from './kubeconfig.js';
+
+/** Shown in managedFields, so the reconciler's writes are told apart from the callback writer's. */
+export const RECONCILER_FIELD_MANAGER = 'rtmp-push-operator';
+export const CALLBACK_FIELD_MANAGER = 'rtmp-push-operator-callback';
+const TASKS = { group: GROUP, version: VERSION, plural: PLURAL };
 
 export interface LeaderElectionSettings {
   readonly namespace: string | undefined;
@@ -63,6 +78,8 @@ export interface RunOptions {
   readonly handleSignals?: boolean;
   /** Called once the servers listen, with their bound ports (port 0 in tests). */
   readonly onListening?: (ports: { callback?: number; health?: number; metrics?: number }) => void;
+  /** What the reconciler decided, step by step (tests observe this instead of reading logs). */
+  readonly reconcilerHooks?: ReconcilerHooks;
 }
 
 function instanceIdentity(): string {
@@ -74,9 +91,8 @@ function instanceIdentity(): string {
 function countTaskStates(tasks: readonly UnvalidatedRtmpPushTask[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const t of tasks) {
-    const conditions = (t.status as { conditions?: Array<{ type?: string; status?: string; reason?: string }> } | undefined)?.conditions ?? [];
-    const ready = conditions.find((c) => c.type === 'Ready');
-    const state = ready === undefined ? 'Pending' : ready.status === 'True' ? 'Ready' : (ready.reason ?? 'NotReady');
+    const ready = conditionOf(t, 'Ready');
+    const state = ready === undefined ? 'Pending' : ready.status === 'True' ? 'Ready' : ready.reason;
     counts.set(state, (counts.get(state) ?? 0) + 1);
   }
   return counts;
@@ -86,7 +102,7 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
   const logger = createRootLogger({ level: settings.logLevel, ...(opts.logDestination !== undefined ? { destination: opts.logDestination } : {}) });
   const identity = instanceIdentity();
   const kubeConfig = loadKubeConfig(settings.kubeconfig);
-  // rtmp_tasks is counted from the watch cache at each scrape; the controller is built below.
+  // rtmp_tasks is counted from the watch cache at each scrape.
   let taskStates: () => Map<string, number> = () => new Map();
   const metrics = createMetrics({ taskStates: () => taskStates() });
   logger.info(
@@ -101,6 +117,9 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
     'starting rtmp-push-operator',
   );
 
+  // --- building blocks -------------------------------------------------------------------------
+  const objects = kubeConfig.makeApiClient(CustomObjectsApi);
+  const core = kubeConfig.makeApiClient(CoreV1Api);
   const jocloud = new JocloudClient({
     endpoint: settings.endpoint,
     pathPrefix: settings.pathPrefix,
@@ -111,28 +130,72 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
       metrics.vendorRequestDuration.observe({ endpoint: o.endpoint }, o.durationMs / 1000);
     },
   });
-  const limiter = new KeyedRateLimiter({ qps: settings.vendorQps });
-  const events = new EventRecorder({ kubeConfig, component: 'rtmp-push-operator', instance: identity, logger });
-  const controller = new TaskController(
-    { kubeConfig, namespace: settings.namespace, logger, metrics, maxConcurrentReconciles: settings.maxConcurrentReconciles },
-    secretSources(settings.namespace, settings.defaultCredentials),
-  );
-  const reconciler = new Reconciler(
-    { getTask: controller.getTask, getSecret: controller.getSecret, tasks: kubeTaskClient(kubeConfig), vendor: vendorPushClient(jocloud, limiter), events, logger },
-    {
-      defaultAppid: settings.defaultAppid,
-      defaultCredentials: settings.defaultCredentials,
-      callbacksEnabled: settings.callbacks !== undefined,
-      staleAfterMs: settings.callbacks?.staleMs ?? 300_000,
-      ...settings.reconcilerTimings,
-    },
-  );
-  controller.attach(reconciler);
-  taskStates = () => countTaskStates(controller.tasks.list().map(asTask));
+  const recorder = new EventRecorder({ kubeConfig, component: 'rtmp-push-operator', instance: identity, logger });
+  const events = eventSink(recorder);
+  const caches = new TaskCaches({ kubeConfig, namespace: settings.namespace, logger }, secretSources(settings.namespace, settings.defaultCredentials));
+  taskStates = () => countTaskStates(caches.listTasks());
+  const desiredCtx = { defaultAppid: settings.defaultAppid };
+  const secretUsers = new SecretUsers(settings.defaultCredentials);
+  let elector: LeaderElector | undefined;
+  const holdsLease = (): boolean => elector === undefined || elector.isLeader();
 
-  const receiver = settings.callbacks === undefined ? undefined : makeReceiver(settings, settings.callbacks, controller, kubeConfig, metrics, logger);
-  const leader = { value: settings.leaderElection === undefined };
-  const servers: HttpServerHandle[] = [];
+  const taskStatus = new StatusWriter<UnvalidatedRtmpPushTask>(customObjectStore(objects, TASKS, RECONCILER_FIELD_MANAGER));
+  const callbacksEnabled = settings.callbacks !== undefined;
+  const staleMs = settings.callbacks?.staleMs ?? 300_000;
+  const writes = new TaskWrites(customObjectStore(objects, TASKS, RECONCILER_FIELD_MANAGER), taskStatus, () => ({
+    now: new Date(),
+    callbacksEnabled,
+    staleMs,
+    pushFailingAfterMs: DEFAULT_PUSH_FAILING_AFTER_MS,
+    pushFailingAfterRestarts: DEFAULT_PUSH_FAILING_AFTER_RESTARTS,
+  }));
+  const secretFinalizers = new SecretFinalizers({ api: core, getSecret: caches.getSecret, getTask: caches.getTask, usersOf: (s) => secretUsers.usersOf(s), logger });
+  let requeue: (keys: readonly string[]) => void = () => undefined;
+  const ownership = new IdentityOwnership(desiredCtx, (keys) => requeue(keys));
+  const reconciler = new Reconciler(
+    {
+      getTask: caches.getTask,
+      getSecret: caches.getSecret,
+      writes,
+      vendor: vendorPushClient(jocloud, new KeyedRateLimiter({ qps: settings.vendorQps }), { holdsLease }),
+      events,
+      logger,
+      ownership,
+      secretProtection: secretFinalizers,
+      hooks: opts.reconcilerHooks,
+    },
+    { defaultAppid: settings.defaultAppid, defaultCredentials: settings.defaultCredentials, callbacksEnabled, staleAfterMs: staleMs, ...settings.reconcilerTimings },
+  );
+  const controller = new TaskController({
+    caches,
+    reconcile: (namespace, name, signal) => reconciler.reconcile(namespace, name, signal),
+    isOwnVersion: writes.isOwnVersion,
+    secretUsers: (s) => secretUsers.usersOf(s),
+    logger,
+    metrics,
+    maxConcurrentReconciles: settings.maxConcurrentReconciles,
+  });
+  requeue = (keys) => controller.requeue(keys);
+  // Indexes fed by the task watch: who uses which Secret, who owns which vendor identity.
+  caches.tasks.on('add', (obj) => {
+    secretUsers.upsert(asTask(obj));
+    ownership.upsert(asTask(obj));
+  });
+  caches.tasks.on('update', (obj) => {
+    secretUsers.upsert(asTask(obj));
+    ownership.upsert(asTask(obj));
+  });
+  caches.tasks.on('delete', (obj) => {
+    const task = asTask(obj);
+    const refs = secretUsers.refsOf(task);
+    secretUsers.delete(task);
+    ownership.delete(task);
+    for (const r of refs) secretFinalizers.check(r);
+  });
+  caches.onSecretChange((secret) => secretFinalizers.check(secret));
+  const receiver = settings.callbacks === undefined ? undefined : makeReceiver(settings, settings.callbacks, caches, controller, objects, metrics, events, logger);
+
+  // --- lifecycle ---------------------------------------------------------------------------------
   const stopping = new AbortController();
   let exitCode = 0;
   const shutdown = (why: string, code = 0): void => {
@@ -148,35 +211,52 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
   }
   opts.signal?.addEventListener('abort', () => shutdown('stop requested'), { once: true });
 
-  let elector: LeaderElector | undefined;
-  let workers: Promise<void> | undefined;
-  try {
-    controller.startCaches();
-    const ports: { callback?: number; health?: number; metrics?: number } = {};
-    if (receiver !== undefined) ports.callback = (await receiver.start()).port;
-    if (settings.healthAddr !== undefined) {
-      const h = await createHealthServer({
-        addr: settings.healthAddr,
-        logger,
-        checks: {
-          healthz: () => true,
-          // A standby is ready when its caches are warm: it can take over at once.
-          readyz: () => (controller.hasSynced() ? true : 'watch caches not synced yet'),
-        },
-      });
-      servers.push(h);
-      ports.health = h.port;
-    }
-    if (settings.metricsAddr !== undefined) {
-      const m = await createMetricsServer({ addr: settings.metricsAddr, registry: metrics.registry, logger });
-      servers.push(m);
-      ports.metrics = m.port;
-    }
-    opts.onListening?.(ports);
+  const ports: { callback?: number; health?: number; metrics?: number } = {};
+  const servers: HttpServerHandle[] = [];
+  const manager = new Manager(logger)
+    .add({ name: 'caches', start: () => caches.start(), stop: () => caches.stop() })
+    .add({
+      name: 'callbacks',
+      start: async () => {
+        if (receiver !== undefined) ports.callback = (await receiver.start()).port;
+      },
+      stop: (deadlineMs) => receiver?.stop({ deadlineMs }) ?? Promise.resolve(),
+    })
+    .add({
+      name: 'servers',
+      start: async () => {
+        if (settings.healthAddr !== undefined) {
+          const h = await createHealthServer({
+            addr: settings.healthAddr,
+            logger,
+            checks: {
+              healthz: () => true,
+              // A standby is ready when its caches are warm: it can take over at once.
+              readyz: () => (caches.hasSynced() ? true : 'watch caches not synced yet'),
+            },
+          });
+          servers.push(h);
+          ports.health = h.port;
+        }
+        if (settings.metricsAddr !== undefined) {
+          const m = await createMetricsServer({ addr: settings.metricsAddr, registry: metrics.registry, logger });
+          servers.push(m);
+          ports.metrics = m.port;
+        }
+      },
+      stop: async () => {
+        await Promise.all(servers.map((s) => s.close()));
+      },
+    })
+    .add({ name: 'reconcile-workers', leaderOnly: true, start: (leading) => controller.runWorkers(leading), stop: (deadlineMs) => controller.stop(deadlineMs) })
+    .add({ name: 'secret-protection', leaderOnly: true, start: (leading) => secretFinalizers.run(leading), stop: (deadlineMs) => secretFinalizers.queue.shutdown({ deadlineMs }) });
 
+  try {
+    await manager.start(stopping.signal);
+    opts.onListening?.(ports);
     if (settings.leaderElection === undefined) {
       metrics.leader.set(1);
-      workers = controller.runWorkers(stopping.signal);
+      await manager.startLeading(stopping.signal);
     } else {
       const le = settings.leaderElection;
       elector = new LeaderElector({
@@ -189,12 +269,10 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
         retryPeriodMs: le.retryPeriodMs,
         logger,
         onStartedLeading: (signal) => {
-          leader.value = true;
           metrics.leader.set(1);
-          workers = controller.runWorkers(signal);
+          void manager.startLeading(signal);
         },
         onStoppedLeading: () => {
-          leader.value = false;
           metrics.leader.set(0);
           // Like client-go: a replica that lost its lease exits and restarts clean, so two
           // replicas can never reconcile at once on stale assumptions.
@@ -216,12 +294,9 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
   } finally {
     const deadline = Date.now() + settings.shutdownTimeoutMs;
     const left = (): number => Math.max(0, deadline - Date.now());
-    await controller.stop(left());
-    await workers?.catch((err: unknown) => logger.error({ err }, 'workers ended with an error'));
-    await receiver?.stop({ deadlineMs: left() });
-    await Promise.all(servers.map((s) => s.close()));
+    await manager.stop(left());
     await jocloud.close();
-    await Promise.race([events.flush(), new Promise((r) => setTimeout(r, left()).unref())]);
+    await Promise.race([recorder.flush(), new Promise((r) => setTimeout(r, left()).unref())]);
     // Released last, so a successor never runs while our in-flight writes still land.
     await elector?.stop({ release: true });
     if (opts.handleSignals !== false) {
@@ -237,9 +312,11 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
 function makeReceiver(
   settings: OperatorSettings,
   callbacks: CallbackSettings,
+  caches: TaskCaches,
   controller: TaskController,
-  kubeConfig: ReturnType<typeof loadKubeConfig>,
+  objects: CustomObjectsApi,
   metrics: OperatorMetrics,
+  events: EventSink,
   logger: Logger,
 ): CallbackReceiver {
   const receiver = new CallbackReceiver({
@@ -247,11 +324,12 @@ function makeReceiver(
     logger,
     getTask: (key) => {
       const slash = key.indexOf('/');
-      return controller.getTask(key.slice(0, slash), key.slice(slash + 1));
+      return caches.getTask(key.slice(0, slash), key.slice(slash + 1));
     },
-    isSynced: () => controller.tasks.hasSynced(),
-    store: kubeStatusStore(kubeConfig.makeApiClient(CustomObjectsApi)),
+    isSynced: () => caches.tasks.hasSynced(),
+    store: customObjectStore(objects, TASKS, CALLBACK_FIELD_MANAGER),
     defaultAppid: settings.defaultAppid,
+    events,
     onTerminated: (key) => controller.queue.add(key),
     serverMetrics: {
       accepted: (status) => metrics.callbacksTotal.inc({ status: String(status) }),
@@ -259,8 +337,8 @@ function makeReceiver(
       unknownTask: () => metrics.callbacksRejectedTotal.inc({ reason: 'unknown-task' }),
     },
   });
-  controller.tasks.on('add', (obj) => receiver.taskChanged(asTask(obj)));
-  controller.tasks.on('update', (obj) => receiver.taskChanged(asTask(obj)));
-  controller.tasks.on('delete', (obj) => receiver.taskDeleted(asTask(obj)));
+  caches.tasks.on('add', (obj) => receiver.taskChanged(asTask(obj)));
+  caches.tasks.on('update', (obj) => receiver.taskChanged(asTask(obj)));
+  caches.tasks.on('delete', (obj) => receiver.taskDeleted(asTask(obj)));
   return receiver;
 }

@@ -1,11 +1,19 @@
 // The one place that edits `.status.conditions` (metav1.Condition semantics, as cert-manager and
 // apimachinery's meta.SetStatusCondition do it): lastTransitionTime moves only when the status
 // flips, so `kubectl wait` and alerting see real transitions rather than every reconcile.
-import type { Condition, ConditionStatus } from '../api/v1alpha1/status.js';
 
-// The shape is the API's (metav1.Condition rules, zod in src/api/v1alpha1/status.ts); re-exported
-// so that callers of these helpers need only this module.
-export type { Condition, ConditionStatus };
+// metav1.Condition's shape. The runtime layer knows no API of ours: a resource's schema (zod in its
+// api/ package) produces objects of this shape, and these helpers work on any of them.
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+export interface Condition {
+  readonly type: string;
+  readonly status: ConditionStatus;
+  readonly reason: string;
+  readonly message: string;
+  readonly lastTransitionTime: string;
+  readonly observedGeneration?: number | undefined;
+}
 
 export interface ConditionUpdate {
   readonly type: string;

@@ -28,7 +28,7 @@ type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 export interface TaskObject {
   apiVersion?: string;
   kind?: string;
-  metadata: { name: string; namespace?: string; generation?: number; resourceVersion?: string; finalizers?: string[]; deletionTimestamp?: string };
+  metadata: { name: string; namespace?: string; generation?: number; resourceVersion?: string; finalizers?: string[]; deletionTimestamp?: string; annotations?: Record<string, string>; creationTimestamp?: string; uid?: string };
   spec: Record<string, unknown>;
   status?: {
     observedGeneration?: number;
@@ -193,7 +193,10 @@ export class OperatorFixture {
   start(overrides: Partial<OperatorSettings> = {}): void {
     if (this.running !== undefined) throw new Error('the operator is already running');
     const stop = new AbortController();
-    const done = runOperator({ ...this.settings(), ...overrides }, { signal: stop.signal, logDestination: lineSink(this.logs), handleSignals: false });
+    const done = runOperator(
+      { ...this.settings(), ...overrides },
+      { signal: stop.signal, logDestination: lineSink(this.logs), handleSignals: false, reconcilerHooks: { decided: this.recordDecision } },
+    );
     this.running = { stop, done };
   }
 
@@ -415,19 +418,21 @@ export class OperatorFixture {
     )) as TaskObject;
   }
 
+  /** Every decision of the fixture's operator, in order, from the reconciler's observation hook. */
+  private readonly decided: Array<{ key: string; kind: string; why: unknown; step: number }> = [];
+
+  private readonly recordDecision = (key: string, decision: { kind: string; why?: unknown }, step: number): void => {
+    this.decided.push({ key, kind: decision.kind, why: 'why' in decision ? decision.why : undefined, step });
+  };
+
   /**
-   * What the fixture's operator decided for task `name` so far, in order (its debug "decided"
-   * lines; step 0 begins a reconcile). Lets a test wait until a change was seen, check that it
-   * led to no vendor call (kind Idle), and count reconciles to show nothing is retried.
+   * What the fixture's operator decided for task `name` so far, in order (step 0 begins a
+   * reconcile). Lets a test wait until a change was seen, check that it led to no vendor call
+   * (kind Idle), and count reconciles to show nothing is retried.
    */
   decisions(name: string): Array<{ kind: string; why: unknown; step: number }> {
-    const out: Array<{ kind: string; why: unknown; step: number }> = [];
-    for (const line of this.logs) {
-      if (!line.includes('"msg":"decided"')) continue;
-      const entry = JSON.parse(line) as { namespace?: string; name?: string; decision?: string; why?: unknown; step?: number };
-      if (entry.namespace === this.namespace && entry.name === name) out.push({ kind: entry.decision ?? '', why: entry.why, step: entry.step ?? 0 });
-    }
-    return out;
+    const key = `${this.namespace}/${name}`;
+    return this.decided.filter((d) => d.key === key).map(({ kind, why, step }) => ({ kind, why, step }));
   }
 }
 

@@ -8,7 +8,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UnvalidatedRtmpPushTask } from '../../src/api/v1alpha1/types.js';
 import { CallbackWriter, StatusWriteCounter } from '../../src/callback/callback-writer.js';
-import { kubeStatusStore, type CustomResource } from '../../src/callback/status-store.js';
+import { customObjectStore, type CustomResource } from '../../src/runtime/custom-object-store.js';
 import { Informer } from '../../src/runtime/informer.js';
 import { httpStatusOf } from '../../src/runtime/kube-client.js';
 import { createNamespace, kubeConfigFromInjected } from '../harness/kube.js';
@@ -64,7 +64,7 @@ async function eventually<T>(what: string, attempt: () => Promise<T | undefined>
 describe('callback status writes against kube-apiserver', () => {
   const kc = kubeConfigFromInjected();
   const objects = kc.makeApiClient(CustomObjectsApi);
-  const store = kubeStatusStore(objects, resource);
+  const store = customObjectStore<UnvalidatedRtmpPushTask>(objects, resource, 'rtmp-push-operator-callback');
   let namespace: string;
 
   beforeAll(async () => {

@@ -4,7 +4,8 @@
 // exits promptly, and the next operator repeats the call (startrtmp is idempotent per taskid).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALLBACK_TOKEN, condition, OperatorFixture, type TaskObject } from '../harness/operator.js';
-import { OperatorProcess, killAllOperatorProcesses, printOperatorLogsOnFailure, listenFlags, listenPorts, type LogRecord } from '../harness/operator-process.js';
+import { START_INTENT_ANNOTATION } from '../../src/api/v1alpha1/constants.js';
+import { OperatorProcess, killAllOperatorProcesses, printOperatorLogsOnFailure, listenFlags, listenPorts } from '../harness/operator-process.js';
 
 const VENDOR_LATENCY_MS = 2_000;
 
@@ -37,8 +38,14 @@ describe('graceful shutdown of an operator process', () => {
   const synced = (generation: number) => (t: TaskObject | undefined) =>
     t?.status?.observedGeneration === generation && condition(t, 'Synced')?.status === 'True';
 
-  /** The reconciler's debug line just before it calls startrtmp for an update of `name`. */
-  const updateDecided = (name: string) => (r: LogRecord) => r.msg === 'decided' && r.name === name && r.decision === 'Start' && r.why === 'Update';
+  /**
+   * The update's start is under way: the reconciler records its start intent (a new one, for
+   * generation 2's request) on the task right before it calls startrtmp.
+   */
+  const updateStarting = async (name: string): Promise<void> => {
+    const before = (await env.get(name))?.metadata.annotations?.[START_INTENT_ANNOTATION];
+    await env.waitFor(name, (t) => t?.metadata.generation === 2 && (t.metadata.annotations?.[START_INTENT_ANNOTATION] ?? before) !== before, 20_000, 'the update start intent');
+  };
 
   it('finishes the in-flight vendor call and writes its status before exiting 0', async () => {
     const op = await startOperator('shutdown-graceful', '10s');
@@ -46,8 +53,9 @@ describe('graceful shutdown of an operator process', () => {
     await env.waitFor('graceful', synced(1), 20_000, 'generation 1 Synced');
 
     await env.emulator.control.addFault({ endpoint: 'startrtmp', latencyMs: VENDOR_LATENCY_MS, count: 1 });
+    const starting = updateStarting('graceful');
     await env.patchSpec('graceful', { rtmpurls: ['rtmp://push.example.com/live/graceful-2'] });
-    await op.waitForLog(updateDecided('graceful'), 'the update reconcile starting');
+    await starting;
     const signalledAt = Date.now();
     op.signal('SIGTERM');
     const exit = await op.exited;
@@ -74,8 +82,9 @@ describe('graceful shutdown of an operator process', () => {
     const startsBefore = (await env.vendorCalls('startrtmp')).length;
 
     await env.emulator.control.addFault({ endpoint: 'startrtmp', latencyMs: 4_000, count: 1 });
+    const starting = updateStarting('deadline');
     await env.patchSpec('deadline', { rtmpurls: ['rtmp://push.example.com/live/deadline-2'] });
-    await op.waitForLog(updateDecided('deadline'), 'the update reconcile starting');
+    await starting;
     const signalledAt = Date.now();
     op.signal('SIGTERM');
     const exit = await op.exited;

@@ -88,7 +88,7 @@ describe('buildCrd', () => {
     expect(new RegExp(at('spec', 'rtmpurls', '[]').pattern as string).test(address)).toBe(ok);
   });
 
-  it('shows roomid, streamtype, taskid, Ready, Streaming and Age in kubectl get', () => {
+  it('shows roomid, streamtype, taskid, Ready, Streaming, the Ready message and Age in kubectl get', () => {
     const columns = version.additionalPrinterColumns.filter((c) => c.priority === undefined);
     expect(columns.map((c) => [c.name, c.jsonPath])).toEqual([
       ['Roomid', '.spec.roomid'],
@@ -96,6 +96,7 @@ describe('buildCrd', () => {
       ['Taskid', '.status.taskid'],
       ['Ready', '.status.conditions[?(@.type=="Ready")].status'],
       ['Streaming', '.status.conditions[?(@.type=="Streaming")].status'],
+      ['Status', '.status.conditions[?(@.type=="Ready")].message'],
       ['Age', '.metadata.creationTimestamp'],
     ]);
   });

@@ -79,6 +79,8 @@ export function buildCrd(): object {
             conditionColumn('Streaming'),
             { name: 'Suspend', type: 'boolean', jsonPath: '.spec.suspend', priority: 1 },
             { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Synced")].reason', priority: 1 },
+            // What Flux shows as "Status": the Ready condition's message says what is wrong.
+            { name: 'Status', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].message' },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
           ],
           schema: {
