@@ -2,7 +2,8 @@
 import type { Command } from './command.js';
 import { crdCommand } from './crd.js';
 import { emulatorCommand } from './emulator.js';
+import { previewCommand } from './preview.js';
 import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
 
-export const commands: readonly Command[] = [runCommand, validateCommand, crdCommand, emulatorCommand];
+export const commands: readonly Command[] = [runCommand, validateCommand, previewCommand, crdCommand, emulatorCommand];

@@ -147,6 +147,17 @@ describe('validate', () => {
     expect(report.findings.map((f) => [f.path, f.line])).toEqual([['spec.uid', specLine + 1]]);
   });
 
+  it('warns about layout mistakes a preview picture would show: an input hidden under a higher layer', async () => {
+    const req = cloneVendorSample();
+    const [first, second] = req.mixconfig.input as Array<Record<string, unknown>>;
+    Object.assign(second!, { pos_x: 0, pos_w: 800 });
+    const r = await validate(file('hidden.yaml', stringify(manifestFromWireRequest(req, 'hidden'))));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      `: RtmpPushTask media/hidden: warning: spec.mixconfig.input[0]: is hidden entirely under higher layers: input[1] (uid 222, layer 1); nothing of uid ${String(first!.uid)} is seen\n`,
+    );
+  });
+
   it('keeps auth_key values out of its output', async () => {
     const r = await runCommand(validateCommand, ['-f', '-'], {
       stdin: stringify(sourceTask('secret', { rtmpurls: ['http://push.example.com/live/u?auth_key=TOPSECRET'] })),

@@ -5,9 +5,11 @@ import path from 'node:path';
 import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { API_VERSION, GROUP, KIND } from '../api/v1alpha1/constants.js';
 import { validateSpec } from '../api/v1alpha1/validate-spec.js';
+import type { RtmpPushTaskSpec } from '../api/v1alpha1/spec.js';
 import type { Problem } from '../jocloud/wire.js';
+import { layoutWarnings } from '../preview/layout-warnings.js';
 import type { CliIo, Command } from './command.js';
-import { UsageError, str, strs, type CommandSpec } from './flags.js';
+import { UsageError, str, strs, type CommandSpec, type FlagSpec, type ParsedCommand } from './flags.js';
 
 export interface Finding {
   readonly file: string;
@@ -37,28 +39,41 @@ export interface ValidationReport {
 
 export interface ValidateOptions {
   readonly defaultAppid?: string | undefined;
+  /** Called with every RtmpPushTask that passed (`preview` draws them), in file order. */
+  readonly onValid?: ((task: ValidTask) => void) | undefined;
 }
+
+export interface ValidTask {
+  readonly file: string;
+  readonly resource: string;
+  readonly spec: RtmpPushTaskSpec;
+}
+
+/** The flags `validate` shares with `preview`: the files to read and the operator's default appid. */
+export const manifestFlags: readonly FlagSpec[] = [
+  {
+    name: 'filename',
+    short: 'f',
+    type: 'string',
+    multiple: true,
+    value: 'FILE',
+    description: 'A manifest file (multi-document YAML or JSON), a directory of them, or - for stdin. Repeatable.',
+    env: false,
+  },
+  {
+    name: 'default-appid',
+    type: 'string',
+    value: 'APPID',
+    description: "The operator's --default-appid, for tasks without spec.appid (without it such tasks are invalid).",
+  },
+];
 
 const spec: CommandSpec = {
   name: 'validate',
   summary: 'Check RtmpPushTask manifests offline with the same rules the operator applies.',
   usage: 'rtmp-push-operator validate -f FILE [-f FILE...] [--default-appid APPID] [--output text|json]',
   flags: [
-    {
-      name: 'filename',
-      short: 'f',
-      type: 'string',
-      multiple: true,
-      value: 'FILE',
-      description: 'A manifest file (multi-document YAML or JSON), a directory of them, or - for stdin. Repeatable.',
-      env: false,
-    },
-    {
-      name: 'default-appid',
-      type: 'string',
-      value: 'APPID',
-      description: "The operator's --default-appid, for tasks without spec.appid (without it such tasks are invalid).",
-    },
+    ...manifestFlags,
     { name: 'output', short: 'o', type: 'string', value: 'FORMAT', default: 'text', description: 'text (one line per problem) or json.', env: false },
   ],
   details: [
@@ -75,19 +90,7 @@ export const validateCommand: Command = {
   async run(args, io) {
     const output = str(args.values, 'output') ?? 'text';
     if (output !== 'text' && output !== 'json') throw new UsageError(`validate: --output must be text or json, got "${output}"`);
-    const names = [...strs(args.values, 'filename'), ...args.positionals];
-    if (names.length === 0) throw new UsageError('validate: name at least one file with -f FILE (or -f - for stdin)');
-    if (names.filter((n) => n === '-').length > 1) throw new UsageError('validate: stdin (-) can be given only once');
-
-    const options: ValidateOptions = { defaultAppid: str(args.values, 'default-appid') };
-    const reports: ValidationReport[] = [];
-    for (const name of names) {
-      const sources = await readSources(name, io);
-      for (const source of sources) {
-        reports.push('error' in source ? { findings: [], fileErrors: [source.error], checked: 0 } : validateManifests(source.name, source.text, options));
-      }
-    }
-    const report = merge(reports);
+    const report = await validateNamedFiles('validate', args, io);
     if (output === 'json') {
       io.stdout.write(`${JSON.stringify({ valid: exitCode(report) === 0, ...report }, null, 2)}\n`);
     } else {
@@ -97,12 +100,33 @@ export const validateCommand: Command = {
   },
 };
 
+/** Reads and checks every file the manifestFlags (and positionals) name. */
+export async function validateNamedFiles(
+  command: string,
+  args: ParsedCommand,
+  io: CliIo,
+  onValid?: ValidateOptions['onValid'],
+): Promise<ValidationReport> {
+  const names = [...strs(args.values, 'filename'), ...args.positionals];
+  if (names.length === 0) throw new UsageError(`${command}: name at least one file with -f FILE (or -f - for stdin)`);
+  if (names.filter((n) => n === '-').length > 1) throw new UsageError(`${command}: stdin (-) can be given only once`);
+  const options: ValidateOptions = { defaultAppid: str(args.values, 'default-appid'), onValid };
+  const reports: ValidationReport[] = [];
+  for (const name of names) {
+    const sources = await readSources(name, io);
+    for (const source of sources) {
+      reports.push('error' in source ? { findings: [], fileErrors: [source.error], checked: 0 } : validateManifests(source.name, source.text, options));
+    }
+  }
+  return merge(reports);
+}
+
 export function exitCode(report: ValidationReport): number {
   if (report.fileErrors.length > 0) return 2;
   return report.findings.some((f) => f.severity === 'error') ? 1 : 0;
 }
 
-function writeText(report: ValidationReport, io: CliIo): void {
+export function writeText(report: ValidationReport, io: CliIo): void {
   for (const e of report.fileErrors) {
     const where = e.line === undefined ? e.file : `${e.file}:${e.line}${e.column === undefined ? '' : `:${e.column}`}`;
     io.stderr.write(`${where}: ${e.message}\n`);
@@ -213,6 +237,8 @@ export function validateManifests(file: string, text: string, options: ValidateO
       const result = validateSpec(object.spec, options);
       if (!result.ok) result.problems.forEach(report('error'));
       result.warnings.forEach(report('warning'));
+      if (result.ok && result.spec.mixconfig !== undefined) layoutWarnings(result.spec.mixconfig, 'spec.mixconfig').forEach(report('warning'));
+      if (result.ok) options.onValid?.({ file, resource, spec: result.spec });
     }
   });
   return { findings, fileErrors, checked };
