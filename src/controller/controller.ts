@@ -6,7 +6,7 @@ import type { KubeConfig, KubernetesObject, V1Secret } from '@kubernetes/client-
 import { GROUP, PLURAL, VERSION } from '../api/v1alpha1/constants.js';
 import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
 import type { Logger } from '../observability/logger.js';
-import { workQueueMetricsHooks, type OperatorMetrics } from '../observability/metrics.js';
+import { TASK_CONTROLLER, workQueueMetricsHooks, type EndReconcile, type OperatorMetrics } from '../observability/metrics.js';
 import { Informer, objectKey } from '../runtime/informer.js';
 import { WorkQueue } from '../runtime/work-queue.js';
 import { secretKey } from './credentials.js';
@@ -62,6 +62,8 @@ export class TaskController {
   private readonly logger: Logger;
   /** Keys being reconciled → resourceVersions their add/update events brought meanwhile. */
   private readonly seenWhileReconciling = new Map<string, Array<string | undefined>>();
+  /** Times one reconcile for controller_runtime_reconcile_* (undefined without metrics). */
+  private readonly startReconcile: (() => EndReconcile) | undefined;
 
   constructor(
     private readonly opts: ControllerOptions,
@@ -69,7 +71,8 @@ export class TaskController {
   ) {
     this.logger = opts.logger.child({ component: 'controller' });
     const metrics = opts.metrics;
-    this.queue = new WorkQueue({ logger: this.logger, ...(metrics !== undefined ? { hooks: workQueueMetricsHooks(metrics) } : {}) });
+    this.queue = new WorkQueue({ logger: this.logger, ...(metrics !== undefined ? { hooks: workQueueMetricsHooks(metrics, TASK_CONTROLLER) } : {}) });
+    this.startReconcile = metrics?.controllerRuntime.controller(TASK_CONTROLLER, opts.maxConcurrentReconciles);
     const common = { kubeConfig: opts.kubeConfig, logger: opts.logger, ...(opts.watchdogMs !== undefined ? { watchdogMs: opts.watchdogMs } : {}) };
     this.tasks = new Informer<KubernetesObject>({ ...common, path: taskCollectionPath(opts.namespace), resource: PLURAL });
     // A Secret's change re-queues the tasks that use it, so fixed credentials apply at once.
@@ -161,22 +164,20 @@ export class TaskController {
     const reconciler = this.reconciler;
     if (reconciler === undefined) throw new Error('TaskController.runWorkers: no reconciler attached');
     await this.waitForSync(signal);
-    const metrics = this.opts.metrics;
     await this.queue.run(
       async (key, workSignal) => {
         const slash = key.indexOf('/');
         const namespace = key.slice(0, slash);
         const name = key.slice(slash + 1);
-        const end = metrics?.reconcileDuration.startTimer();
+        const end = this.startReconcile?.();
         this.seenWhileReconciling.set(key, []);
         try {
           const result = await reconciler.reconcile(namespace, name, workSignal);
           this.queue.forget(key);
           if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
-          metrics?.reconcileTotal.inc({ result: result.requeueAfterMs !== undefined ? 'requeue' : 'success' });
+          end?.(result.requeueAfterMs !== undefined ? 'requeue_after' : 'success');
         } catch (err) {
-          metrics?.reconcileTotal.inc({ result: 'error' });
-          metrics?.reconcileErrorsTotal.inc();
+          end?.('error');
           if (err instanceof RetryLater) {
             this.logger.info({ namespace, name, reason: err.message }, 'reconcile will be retried');
             this.queue.addRateLimited(key);
@@ -184,7 +185,6 @@ export class TaskController {
           }
           throw err;
         } finally {
-          end?.();
           const seen = this.seenWhileReconciling.get(key) ?? [];
           this.seenWhileReconciling.delete(key);
           if (seen.some((rv) => !this.isOwnVersion(key, rv))) this.queue.add(key);

@@ -5,7 +5,6 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import type { DestinationStream } from 'pino';
-import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
 import type { CallbackSettings } from '../callback/options.js';
 import { CallbackReceiver } from '../callback/receiver.js';
 import { kubeStatusStore } from '../callback/status-store.js';
@@ -70,25 +69,13 @@ function instanceIdentity(): string {
   return `${pod !== undefined && pod !== '' ? pod : hostname()}_${randomBytes(4).toString('hex')}`;
 }
 
-/** Counts tasks by their Ready condition for the rtmp_tasks gauge. */
-function countTaskStates(tasks: readonly UnvalidatedRtmpPushTask[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const t of tasks) {
-    const conditions = (t.status as { conditions?: Array<{ type?: string; status?: string; reason?: string }> } | undefined)?.conditions ?? [];
-    const ready = conditions.find((c) => c.type === 'Ready');
-    const state = ready === undefined ? 'Pending' : ready.status === 'True' ? 'Ready' : (ready.reason ?? 'NotReady');
-    counts.set(state, (counts.get(state) ?? 0) + 1);
-  }
-  return counts;
-}
-
 export async function runOperator(settings: OperatorSettings, opts: RunOptions = {}): Promise<number> {
   const logger = createRootLogger({ level: settings.logLevel, ...(opts.logDestination !== undefined ? { destination: opts.logDestination } : {}) });
   const identity = instanceIdentity();
   const kubeConfig = loadKubeConfig(settings.kubeconfig);
-  // rtmp_tasks is counted from the watch cache at each scrape; the controller is built below.
-  let taskStates: () => Map<string, number> = () => new Map();
-  const metrics = createMetrics({ taskStates: () => taskStates() });
+  // The task gauges are counted from the watch cache at each scrape; the controller is built below.
+  let taskStatuses: () => Iterable<unknown> = () => [];
+  const metrics = createMetrics({ taskStatuses: () => taskStatuses() });
   logger.info(
     {
       identity,
@@ -128,7 +115,7 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
     },
   );
   controller.attach(reconciler);
-  taskStates = () => countTaskStates(controller.tasks.list().map(asTask));
+  taskStatuses = () => controller.tasks.list().map((obj) => asTask(obj).status);
 
   const receiver = settings.callbacks === undefined ? undefined : makeReceiver(settings, settings.callbacks, controller, kubeConfig, metrics, logger);
   const leader = { value: settings.leaderElection === undefined };
@@ -175,10 +162,13 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
     opts.onListening?.(ports);
 
     if (settings.leaderElection === undefined) {
-      metrics.leader.set(1);
+      // No Lease, so no leader_election_master_status (as with controller-runtime).
       workers = controller.runWorkers(stopping.signal);
     } else {
       const le = settings.leaderElection;
+      const leaderStatus = metrics.leaderElectionMasterStatus.labels({ name: le.name });
+      // Exported from the start, so a standby is a 0 and not a missing series.
+      leaderStatus.set(0);
       elector = new LeaderElector({
         kubeConfig,
         namespace: le.namespace ?? podNamespace() ?? 'default',
@@ -190,12 +180,12 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
         logger,
         onStartedLeading: (signal) => {
           leader.value = true;
-          metrics.leader.set(1);
+          leaderStatus.set(1);
           workers = controller.runWorkers(signal);
         },
         onStoppedLeading: () => {
           leader.value = false;
-          metrics.leader.set(0);
+          leaderStatus.set(0);
           // Like client-go: a replica that lost its lease exits and restarts clean, so two
           // replicas can never reconcile at once on stale assumptions.
           if (!stopping.signal.aborted) {
