@@ -7,7 +7,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { PLURAL } from '../api/v1alpha1/constants.js';
 import type { Logger } from '../observability/logger.js';
-import { workQueueMetricsHooks, type OperatorMetrics } from '../observability/metrics.js';
+import { TASK_CONTROLLER, workQueueMetricsHooks, type EndReconcile, type OperatorMetrics } from '../observability/metrics.js';
 import { objectKey } from '../runtime/informer.js';
 import { WorkQueue } from '../runtime/work-queue.js';
 import type { TaskCaches } from './caches.js';
@@ -31,11 +31,14 @@ export class TaskController {
   private readonly logger: Logger;
   /** Keys being reconciled → resourceVersions their add/update events brought meanwhile. */
   private readonly seenWhileReconciling = new Map<string, Array<string | undefined>>();
+  /** Times one reconcile for controller_runtime_reconcile_* (undefined without metrics). */
+  private readonly startReconcile: (() => EndReconcile) | undefined;
 
   constructor(private readonly opts: ControllerOptions) {
     this.logger = opts.logger.child({ component: 'controller' });
     const metrics = opts.metrics;
-    this.queue = new WorkQueue({ logger: this.logger, ...(metrics !== undefined ? { hooks: workQueueMetricsHooks(metrics) } : {}) });
+    this.queue = new WorkQueue({ logger: this.logger, ...(metrics !== undefined ? { hooks: workQueueMetricsHooks(metrics, TASK_CONTROLLER) } : {}) });
+    this.startReconcile = metrics?.controllerRuntime.controller(TASK_CONTROLLER, opts.maxConcurrentReconciles);
     const tasks = opts.caches.tasks;
     // The reconciler's own writes come back as watch events too; it already knows those versions.
     // While a reconcile runs, its write's event may beat the API server's answer to the write, so
@@ -72,23 +75,21 @@ export class TaskController {
     await this.opts.caches.waitForSync(signal);
     const onLost = (): void => void this.queue.shutdown({ deadlineMs: 0 });
     signal.addEventListener('abort', onLost, { once: true });
-    const metrics = this.opts.metrics;
     try {
       await this.queue.run(
         async (key, workSignal) => {
           const slash = key.indexOf('/');
           const namespace = key.slice(0, slash);
           const name = key.slice(slash + 1);
-          const end = metrics?.reconcileDuration.startTimer();
+          const end = this.startReconcile?.();
           this.seenWhileReconciling.set(key, []);
           try {
             const result = await this.opts.reconcile(namespace, name, workSignal);
             this.queue.forget(key);
             if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
-            metrics?.reconcileTotal.inc({ result: result.requeueAfterMs !== undefined ? 'requeue' : 'success' });
+            end?.(result.requeueAfterMs !== undefined ? 'requeue_after' : 'success');
           } catch (err) {
-            metrics?.reconcileTotal.inc({ result: 'error' });
-            metrics?.reconcileErrorsTotal.inc();
+            end?.('error');
             if (err instanceof RetryLater) {
               this.logger.info({ namespace, name, reason: err.message }, 'reconcile will be retried');
               this.queue.addRateLimited(key);
@@ -96,7 +97,6 @@ export class TaskController {
             }
             throw err;
           } finally {
-            end?.();
             const seen = this.seenWhileReconciling.get(key) ?? [];
             this.seenWhileReconciling.delete(key);
             if (seen.some((rv) => !this.opts.isOwnVersion(key, rv))) this.queue.add(key);

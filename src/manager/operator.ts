@@ -14,7 +14,6 @@ import { TaskController } from '../controller/controller.js';
 import type { SecretRef } from '../controller/credentials.js';
 import { eventSink, type EventSink } from '../controller/events.js';
 import { IdentityOwnership } from '../controller/ownership.js';
-import { conditionOf } from '../controller/read-task.js';
 import { Reconciler, type ReconcilerHooks, type ReconcilerOptions } from '../controller/reconciler.js';
 import { SecretFinalizers } from '../controller/secret-protection.js';
 import { SecretUsers } from '../controller/secret-users.js';
@@ -87,24 +86,13 @@ function instanceIdentity(): string {
   return `${pod !== undefined && pod !== '' ? pod : hostname()}_${randomBytes(4).toString('hex')}`;
 }
 
-/** Counts tasks by their Ready condition for the rtmp_tasks gauge. */
-function countTaskStates(tasks: readonly UnvalidatedRtmpPushTask[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const t of tasks) {
-    const ready = conditionOf(t, 'Ready');
-    const state = ready === undefined ? 'Pending' : ready.status === 'True' ? 'Ready' : ready.reason;
-    counts.set(state, (counts.get(state) ?? 0) + 1);
-  }
-  return counts;
-}
-
 export async function runOperator(settings: OperatorSettings, opts: RunOptions = {}): Promise<number> {
   const logger = createRootLogger({ level: settings.logLevel, ...(opts.logDestination !== undefined ? { destination: opts.logDestination } : {}) });
   const identity = instanceIdentity();
   const kubeConfig = loadKubeConfig(settings.kubeconfig);
-  // rtmp_tasks is counted from the watch cache at each scrape.
-  let taskStates: () => Map<string, number> = () => new Map();
-  const metrics = createMetrics({ taskStates: () => taskStates() });
+  // The task gauges are counted from the watch cache at each scrape; the caches are built below.
+  let taskStatuses: () => Iterable<unknown> = () => [];
+  const metrics = createMetrics({ taskStatuses: () => taskStatuses() });
   logger.info(
     {
       identity,
@@ -133,7 +121,7 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
   const recorder = new EventRecorder({ kubeConfig, component: 'rtmp-push-operator', instance: identity, logger });
   const events = eventSink(recorder);
   const caches = new TaskCaches({ kubeConfig, namespace: settings.namespace, logger }, secretSources(settings.namespace, settings.defaultCredentials));
-  taskStates = () => countTaskStates(caches.listTasks());
+  taskStatuses = () => caches.listTasks().map((t) => t.status);
   const desiredCtx = { defaultAppid: settings.defaultAppid };
   const secretUsers = new SecretUsers(settings.defaultCredentials);
   let elector: LeaderElector | undefined;
@@ -255,10 +243,13 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
     await manager.start(stopping.signal);
     opts.onListening?.(ports);
     if (settings.leaderElection === undefined) {
-      metrics.leader.set(1);
+      // No Lease, so no leader_election_master_status (as with controller-runtime).
       await manager.startLeading(stopping.signal);
     } else {
       const le = settings.leaderElection;
+      const leaderStatus = metrics.leaderElectionMasterStatus.labels({ name: le.name });
+      // Exported from the start, so a standby is a 0 and not a missing series.
+      leaderStatus.set(0);
       elector = new LeaderElector({
         kubeConfig,
         namespace: le.namespace ?? podNamespace() ?? 'default',
@@ -269,11 +260,11 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
         retryPeriodMs: le.retryPeriodMs,
         logger,
         onStartedLeading: (signal) => {
-          metrics.leader.set(1);
+          leaderStatus.set(1);
           void manager.startLeading(signal);
         },
         onStoppedLeading: () => {
-          metrics.leader.set(0);
+          leaderStatus.set(0);
           // Like client-go: a replica that lost its lease exits and restarts clean, so two
           // replicas can never reconcile at once on stale assumptions.
           if (!stopping.signal.aborted) {

@@ -79,13 +79,13 @@ describe('HTTP servers', () => {
 
   it('serves /metrics in the Prometheus text format', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
-    metrics.leader.set(1);
+    metrics.leaderElectionMasterStatus.set({ name: 'rtmp-push-operator' }, 1);
     const server = await createMetricsServer({ addr: '127.0.0.1:0', registry: metrics.registry });
     servers.push(server);
     const response = await get(server, '/metrics');
     expect(response.status).toBe(200);
     expect(response.type).toContain('text/plain');
-    expect(response.body).toContain('rtmp_leader 1');
+    expect(response.body).toContain('leader_election_master_status{name="rtmp-push-operator"} 1');
   });
 
   it('answers 500 when a route handler fails', async () => {

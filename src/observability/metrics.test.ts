@@ -1,37 +1,46 @@
 import { describe, expect, it } from 'vitest';
-import { createMetrics, workQueueMetricsHooks } from './metrics.js';
+import { createMetrics } from './metrics.js';
 
-const operatorMetricNames = [
-  'rtmp_reconcile_total',
-  'rtmp_reconcile_errors_total',
-  'rtmp_reconcile_duration_seconds',
-  'rtmp_workqueue_depth',
-  'rtmp_workqueue_wait_seconds',
-  'rtmp_workqueue_retries_total',
+/** Every series family the operator exports besides prom-client's process and Node.js metrics. */
+const OPERATOR_METRIC_NAMES = [
+  'controller_runtime_reconcile_total',
+  'controller_runtime_reconcile_errors_total',
+  'controller_runtime_reconcile_time_seconds',
+  'controller_runtime_max_concurrent_reconciles',
+  'controller_runtime_active_workers',
+  'workqueue_depth',
+  'workqueue_adds_total',
+  'workqueue_queue_duration_seconds',
+  'workqueue_work_duration_seconds',
+  'workqueue_retries_total',
+  'workqueue_unfinished_work_seconds',
+  'workqueue_longest_running_processor_seconds',
+  'leader_election_master_status',
   'rtmp_vendor_requests_total',
   'rtmp_vendor_request_duration_seconds',
   'rtmp_callbacks_total',
   'rtmp_callbacks_rejected_total',
   'rtmp_tasks',
-  'rtmp_leader',
+  'rtmp_task_conditions',
   'rtmp_watch_restarts_total',
 ];
 
 describe('createMetrics', () => {
-  it('registers every operator metric, plus process metrics, in its own registry', async () => {
+  it('registers every operator metric, plus process metrics, in its own registry, and none of the old rtmp_ reconcile, queue or leader names', async () => {
     const metrics = createMetrics();
     const text = await metrics.registry.metrics();
-    for (const name of operatorMetricNames) expect(text).toContain(`# TYPE ${name} `);
+    const families = [...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]);
+    for (const name of OPERATOR_METRIC_NAMES) expect(families).toContain(name);
+    expect(families.filter((n) => n?.startsWith('rtmp_')).sort()).toEqual(OPERATOR_METRIC_NAMES.filter((n) => n.startsWith('rtmp_')).sort());
     expect(text).toContain('process_cpu_user_seconds_total');
-    expect(text).toContain('rtmp_leader 0');
   });
 
   it('can be created twice in one process without name clashes, and the registries are independent', async () => {
     const a = createMetrics({ defaultMetrics: false });
     const b = createMetrics({ defaultMetrics: false });
-    a.reconcileTotal.inc({ result: 'success' });
-    expect(await a.registry.getSingleMetricAsString('rtmp_reconcile_total')).toContain('rtmp_reconcile_total{result="success"} 1');
-    expect(await b.registry.getSingleMetricAsString('rtmp_reconcile_total')).not.toContain('result="success"');
+    a.callbacksTotal.inc({ status: '3000' });
+    expect(await a.registry.getSingleMetricAsString('rtmp_callbacks_total')).toContain('rtmp_callbacks_total{status="3000"} 1');
+    expect(await b.registry.getSingleMetricAsString('rtmp_callbacks_total')).not.toContain('status="3000"');
     expect(await a.registry.metrics()).not.toContain('process_cpu');
   });
 
@@ -48,34 +57,11 @@ describe('createMetrics', () => {
     expect(text).toContain('rtmp_callbacks_rejected_total{reason="unauthorized"} 1');
     expect(text).toContain('rtmp_watch_restarts_total{resource="rtmppushtasks"} 1');
   });
-});
 
-describe('rtmp_tasks', () => {
-  it('is computed from taskStates at each scrape, dropping states that no longer occur', async () => {
-    let states: Array<[string, number]> = [['Ready', 2], ['CredentialsRejected', 1]];
-    const m = createMetrics({ defaultMetrics: false, taskStates: () => states });
-    const first = await m.registry.getSingleMetricAsString('rtmp_tasks');
-    expect(first).toContain('rtmp_tasks{state="Ready"} 2');
-    expect(first).toContain('rtmp_tasks{state="CredentialsRejected"} 1');
-    states = [['Ready', 3]];
-    const second = await m.registry.getSingleMetricAsString('rtmp_tasks');
-    expect(second).toContain('rtmp_tasks{state="Ready"} 3');
-    expect(second).not.toContain('CredentialsRejected');
-  });
-});
-
-describe('workQueueMetricsHooks', () => {
-  it('feeds depth, wait time (in seconds) and retries', async () => {
+  it('exports leader_election_master_status only for the Leases it is given', async () => {
     const m = createMetrics({ defaultMetrics: false });
-    const hooks = workQueueMetricsHooks(m);
-    hooks.depth?.(7);
-    hooks.started?.('ns/a', 1_500);
-    hooks.retried?.('ns/a', 1_000, 1);
-    hooks.retried?.('ns/a', 2_000, 2);
-    const text = await m.registry.metrics();
-    expect(text).toContain('rtmp_workqueue_depth 7');
-    expect(text).toContain('rtmp_workqueue_wait_seconds_sum 1.5');
-    expect(text).toContain('rtmp_workqueue_wait_seconds_bucket{le="2.5"} 1');
-    expect(text).toContain('rtmp_workqueue_retries_total 2');
+    expect(await m.registry.getSingleMetricAsString('leader_election_master_status')).not.toMatch(/^leader_election_master_status[{ ]/m);
+    m.leaderElectionMasterStatus.set({ name: 'rtmp-push-operator' }, 0);
+    expect(await m.registry.getSingleMetricAsString('leader_election_master_status')).toContain('leader_election_master_status{name="rtmp-push-operator"} 0');
   });
 });

@@ -1,30 +1,36 @@
 // The operator's Prometheus metrics. createMetrics() builds a fresh Registry each time (never
 // prom-client's global one), so tests and several operators in one process do not collide.
+// Reconciles, work queues and leadership carry controller-runtime's names (controller-metrics.ts
+// and leader_election_master_status here); what is particular to this operator is rtmp_*.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { WorkQueueHooks } from '../runtime/work-queue.js';
+import { createControllerRuntimeMetrics, type ControllerRuntimeMetrics } from './controller-metrics.js';
+import { createTaskGauges } from './task-metrics.js';
 
-export type ReconcileResult = 'success' | 'requeue' | 'error';
+export { RECONCILE_RESULTS, type EndReconcile, type ReconcileResult } from './controller-metrics.js';
+
+/** The `controller` label of the RtmpPushTask reconciler, and the `name` of its work queue. */
+export const TASK_CONTROLLER = 'rtmppushtask';
+/** The `name` of the callback status writer's work queue. */
+export const CALLBACK_STATUS_QUEUE = 'callback_status';
 
 export interface OperatorMetrics {
   readonly registry: Registry;
-  /** Reconciles by outcome (`success`, `requeue`, `error`). */
-  readonly reconcileTotal: Counter<'result'>;
-  readonly reconcileErrorsTotal: Counter;
-  readonly reconcileDuration: Histogram;
-  readonly workqueueDepth: Gauge;
-  readonly workqueueWait: Histogram;
-  readonly workqueueRetriesTotal: Counter;
+  /** controller_runtime_* and workqueue_*; see controller-metrics.ts. */
+  readonly controllerRuntime: ControllerRuntimeMetrics;
   /** Vendor API calls by endpoint (`startrtmp`, `stoprtmp`) and vendor code (or `http_<status>`, `network`). */
   readonly vendorRequestsTotal: Counter<'endpoint' | 'code'>;
   readonly vendorRequestDuration: Histogram<'endpoint'>;
   /** Accepted push-status callbacks by vendor status (3000-3003). */
   readonly callbacksTotal: Counter<'status'>;
-  /** Refused callbacks by reason (`unauthorized`, `invalid`, `unknown_task`, `stale`...). */
+  /** Refused callbacks by reason (`unauthorized`, `invalid`, `unknown-task`, `stale`...). */
   readonly callbacksRejectedTotal: Counter<'reason'>;
-  /** RtmpPushTasks by state, computed from `taskStates` at each scrape. */
+  /** RtmpPushTasks by state, computed from `tasks` at each scrape. */
   readonly tasks: Gauge<'state'>;
-  /** 1 while this replica holds the leader lease. */
-  readonly leader: Gauge;
+  /** RtmpPushTasks by Ready/Reconciling/Stalled status, computed from `tasks` at each scrape. */
+  readonly taskConditions: Gauge<'condition' | 'status'>;
+  /** 1 while this replica holds the Lease `name`, 0 while it waits for it (with leader election only). */
+  readonly leaderElectionMasterStatus: Gauge<'name'>;
   /** Abnormal watch restarts by resource (see Informer 'restart'). */
   readonly watchRestartsTotal: Counter<'resource'>;
 }
@@ -32,11 +38,10 @@ export interface OperatorMetrics {
 export interface CreateMetricsOptions {
   /** Process and Node.js runtime metrics (CPU, memory, event loop lag, GC); defaults to true. */
   readonly defaultMetrics?: boolean;
-  /**
-   * Task counts by state, read at every scrape for the rtmp_tasks gauge (a snapshot taken on a
-   * timer would be missing, or stale, right after a start or a leadership change).
-   */
-  readonly taskStates?: () => Iterable<readonly [state: string, count: number]>;
+  /** The `status` of every task in the watch cache (unvalidated), read at every scrape for rtmp_tasks and rtmp_task_conditions. */
+  readonly taskStatuses?: () => Iterable<unknown>;
+  /** Milliseconds of a monotonic clock, for reconcile and in-flight work durations. */
+  readonly now?: () => number;
 }
 
 const secondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -45,42 +50,9 @@ export function createMetrics(opts: CreateMetricsOptions = {}): OperatorMetrics 
   const registry = new Registry();
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
-  const taskStates = opts.taskStates;
-  const metrics: OperatorMetrics = {
+  return {
     registry,
-    reconcileTotal: new Counter({
-      name: 'rtmp_reconcile_total',
-      help: 'Reconciles of RtmpPushTasks by result.',
-      labelNames: ['result'],
-      registers,
-    }),
-    reconcileErrorsTotal: new Counter({
-      name: 'rtmp_reconcile_errors_total',
-      help: 'Reconciles that ended in an error.',
-      registers,
-    }),
-    reconcileDuration: new Histogram({
-      name: 'rtmp_reconcile_duration_seconds',
-      help: 'Time spent in one reconcile.',
-      buckets: secondsBuckets,
-      registers,
-    }),
-    workqueueDepth: new Gauge({
-      name: 'rtmp_workqueue_depth',
-      help: 'Keys waiting in the work queue.',
-      registers,
-    }),
-    workqueueWait: new Histogram({
-      name: 'rtmp_workqueue_wait_seconds',
-      help: 'Time a key waited in the work queue between being added and being processed.',
-      buckets: secondsBuckets,
-      registers,
-    }),
-    workqueueRetriesTotal: new Counter({
-      name: 'rtmp_workqueue_retries_total',
-      help: 'Keys re-queued with backoff after a failure.',
-      registers,
-    }),
+    controllerRuntime: createControllerRuntimeMetrics(registers, opts.now ?? (() => performance.now())),
     vendorRequestsTotal: new Counter({
       name: 'rtmp_vendor_requests_total',
       help: 'Requests to the vendor push-to-CDN API by endpoint and response code.',
@@ -106,23 +78,11 @@ export function createMetrics(opts: CreateMetricsOptions = {}): OperatorMetrics 
       labelNames: ['reason'],
       registers,
     }),
-    tasks: new Gauge({
-      name: 'rtmp_tasks',
-      help: 'RtmpPushTasks by state.',
-      labelNames: ['state'],
-      registers,
-      ...(taskStates !== undefined
-        ? {
-            collect(this: Gauge<'state'>) {
-              this.reset();
-              for (const [state, count] of taskStates()) this.set({ state }, count);
-            },
-          }
-        : {}),
-    }),
-    leader: new Gauge({
-      name: 'rtmp_leader',
-      help: '1 while this replica is the leader, else 0.',
+    ...createTaskGauges(registers, opts.taskStatuses),
+    leaderElectionMasterStatus: new Gauge({
+      name: 'leader_election_master_status',
+      help: "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease. Please make sure to group by name.",
+      labelNames: ['name'],
       registers,
     }),
     watchRestartsTotal: new Counter({
@@ -132,16 +92,9 @@ export function createMetrics(opts: CreateMetricsOptions = {}): OperatorMetrics 
       registers,
     }),
   };
-  // Exported from the start, so "not leader" is a 0 and not a missing series.
-  metrics.leader.set(0);
-  return metrics;
 }
 
-/** WorkQueue hooks that feed the work-queue metrics. */
-export function workQueueMetricsHooks(metrics: OperatorMetrics): WorkQueueHooks {
-  return {
-    depth: (depth) => metrics.workqueueDepth.set(depth),
-    started: (_key, waitMs) => metrics.workqueueWait.observe(waitMs / 1_000),
-    retried: () => metrics.workqueueRetriesTotal.inc(),
-  };
+/** WorkQueue hooks that feed the workqueue_* metrics of the queue `name`. */
+export function workQueueMetricsHooks(metrics: OperatorMetrics, name: string): WorkQueueHooks {
+  return metrics.controllerRuntime.workQueueHooks(name);
 }

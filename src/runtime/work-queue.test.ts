@@ -190,6 +190,31 @@ describe('WorkQueue', () => {
     expect(depths.at(-1)).toBe(0);
   });
 
+  it('reports adds, delays and depth where client-go counts them: a key added while it runs is an add and waits in the depth', async () => {
+    const events: string[] = [];
+    const gate = deferred();
+    let runs = 0;
+    queue = new WorkQueue({
+      hooks: {
+        added: (key) => events.push(`added ${key}`),
+        delayed: (key, ms) => events.push(`delayed ${key} ${ms}`),
+        depth: (d) => events.push(`depth ${d}`),
+      },
+    });
+    void queue.run(async () => {
+      runs += 1;
+      if (runs === 1) await gate.promise;
+    }, { concurrency: 1 });
+    queue.add('a');
+    await until(() => runs === 1);
+    queue.add('a'); // while running: dirty again, an add, waiting in the depth
+    queue.add('a'); // merged
+    queue.addAfter('b', 0); // a retry to client-go, even without delay
+    gate.resolve();
+    await until(() => runs === 3);
+    expect(events).toEqual(['added a', 'depth 1', 'depth 0', 'added a', 'depth 1', 'delayed b 0', 'added b', 'depth 2', 'depth 1', 'depth 0']);
+  });
+
   it('shutdown waits for in-flight handlers, drops queued keys and ignores later adds', async () => {
     queue = new WorkQueue();
     const seen: string[] = [];

@@ -8,10 +8,20 @@ import { sleep } from './sleep.js';
 
 export type WorkHandler = (key: string, signal: AbortSignal) => Promise<void>;
 
-/** Observation points for metrics; every hook is optional and must not throw. */
+/**
+ * Observation points for metrics, at the places client-go's workqueue counts (so the metrics can
+ * keep its semantics); every hook is optional and must not throw.
+ */
 export interface WorkQueueHooks {
-  /** Keys waiting for a worker (not counting delayed or in-flight keys), after every change. */
+  /**
+   * Keys added and not yet started — queued, or added again while their handler runs — after
+   * every change (delayed keys count once their delay is over).
+   */
   readonly depth?: (depth: number) => void;
+  /** `key` was added and was not already waiting (an add merged into a waiting one is not). */
+  readonly added?: (key: string) => void;
+  /** addAfter (and so addRateLimited) accepted `key`, whatever the delay: a retry to client-go. */
+  readonly delayed?: (key: string, delayMs: number) => void;
   /** A handler started for `key`, `waitMs` after the key was (first) added. */
   readonly started?: (key: string, waitMs: number) => void;
   /** A handler finished after `durationMs`; `error` is set when it rejected. */
@@ -82,16 +92,18 @@ export class WorkQueue {
     if (this.shuttingDown || this.dirty.has(key)) return;
     this.dirty.add(key);
     this.addedAt.set(key, this.now());
+    this.hooks.added?.(key);
+    this.reportDepth();
     // A key being processed is re-queued when its handler finishes, never run alongside it.
     if (this.processing.has(key)) return;
     this.queue.push(key);
-    this.reportDepth();
     this.notify();
   }
 
   /** Queues `key` after `delayMs`. If the key is already scheduled earlier, that time stands. */
   addAfter(key: string, delayMs: number): void {
     if (this.shuttingDown) return;
+    this.hooks.delayed?.(key, delayMs);
     if (delayMs <= 0) {
       this.add(key);
       return;
@@ -163,7 +175,6 @@ export class WorkQueue {
       while (!this.shuttingDown && this.queue.length > 0 && this.processing.size < opts.concurrency) {
         const key = this.queue.shift();
         if (key === undefined) break;
-        this.reportDepth();
         this.process(key, handler);
       }
       if (this.shuttingDown) break;
@@ -210,6 +221,7 @@ export class WorkQueue {
   private process(key: string, handler: WorkHandler): void {
     this.processing.add(key);
     this.dirty.delete(key);
+    this.reportDepth();
     const addedAt = this.addedAt.get(key);
     this.addedAt.delete(key);
     const startedAt = this.now();
@@ -235,10 +247,7 @@ export class WorkQueue {
 
   private done(key: string): void {
     this.processing.delete(key);
-    if (this.dirty.has(key) && !this.shuttingDown) {
-      this.queue.push(key);
-      this.reportDepth();
-    }
+    if (this.dirty.has(key) && !this.shuttingDown) this.queue.push(key);
     if (this.processing.size === 0) {
       const waiters = this.drainedWaiters;
       this.drainedWaiters = [];
@@ -259,6 +268,6 @@ export class WorkQueue {
   }
 
   private reportDepth(): void {
-    this.hooks.depth?.(this.queue.length);
+    this.hooks.depth?.(this.dirty.size);
   }
 }

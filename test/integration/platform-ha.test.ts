@@ -1,6 +1,6 @@
 // Two (then three) operator processes electing a leader on one Lease, with short timings (lease
 // 3 s, renew deadline 2 s, retry 500 ms): only the leader calls the vendor, so each change costs
-// one call; the standby is ready (caches warm) and says so in /readyz and rtmp_leader; SIGTERM
+// one call; the standby is ready (caches warm) and says so in /readyz and leader_election_master_status; SIGTERM
 // hands the Lease over at once and exits 0; SIGKILL hands it over after about one lease, and the
 // successor finishes the work that arrived meanwhile.
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
@@ -17,6 +17,7 @@ import {
   sampleSum,
   scrape,
   type ListenPorts,
+  type Sample,
 } from '../harness/operator-process.js';
 
 const LEASE = 'rpo-ha';
@@ -123,7 +124,7 @@ describe('two operator processes with leader election', () => {
     await env.close();
   });
 
-  it('elects one leader; the standby is ready once its caches synced and exports rtmp_leader 0', async () => {
+  it('elects one leader; the standby is ready once its caches synced and exports leader_election_master_status 0', async () => {
     const { replica: leader } = await currentLeader();
     const standby = [...replicas.values()].find((r) => r !== leader);
     if (standby === undefined) throw new Error('no standby');
@@ -133,8 +134,9 @@ describe('two operator processes with leader election', () => {
       await eventually(`${r.proc.name} /readyz 200`, async () => ((await httpGet(r.ports.health, '/readyz')).status === 200 ? true : undefined));
       expect((await httpGet(r.ports.health, '/healthz')).status).toBe(200);
     }
-    expect(sampleSum(await scrape(leader.ports.metrics), 'rtmp_leader')).toBe(1);
-    expect(sampleSum(await scrape(standby.ports.metrics), 'rtmp_leader')).toBe(0);
+    const leaderStatus = (samples: Sample[]): number => sampleSum(samples, 'leader_election_master_status', { name: LEASE });
+    expect(leaderStatus(await scrape(leader.ports.metrics))).toBe(1);
+    expect(leaderStatus(await scrape(standby.ports.metrics))).toBe(0);
     expect(lease.changes.filter((c) => c.holder !== '')).toHaveLength(1);
   });
 
@@ -178,7 +180,9 @@ describe('two operator processes with leader election', () => {
     await env.create(env.task('ha-after-term', { taskid: 'ha-after-term' }));
     await waitSynced('ha-after-term');
     expect((await startsByTask()).get('ha-after-term')).toEqual([String(standby.proc.pid)]);
-    await eventually('rtmp_leader 1 on the new leader', async () => ((sampleSum(await scrape(standby.ports.metrics), 'rtmp_leader') === 1) ? true : undefined));
+    await eventually('leader_election_master_status 1 on the new leader', async () =>
+      sampleSum(await scrape(standby.ports.metrics), 'leader_election_master_status', { name: LEASE }) === 1 ? true : undefined,
+    );
   });
 
   it('after SIGKILL of the leader a standby takes over within about one lease and finishes the work created meanwhile', async () => {

@@ -71,7 +71,8 @@ describe('metrics and health endpoints of an operator process', () => {
     const m = await eventually('settled metrics', async () => {
       const s = await scrape(ports.metrics);
       const settled =
-        sampleSum(s, 'rtmp_workqueue_depth') === 0 &&
+        sampleSum(s, 'workqueue_depth', { name: 'rtmppushtask' }) === 0 &&
+        sampleSum(s, 'controller_runtime_active_workers', { controller: 'rtmppushtask' }) === 0 &&
         sampleSum(s, 'rtmp_tasks', { state: 'Ready' }) === 2 &&
         sampleSum(s, 'rtmp_callbacks_total') === delivered.length;
       return settled ? s : undefined;
@@ -89,20 +90,32 @@ describe('metrics and health endpoints of an operator process', () => {
     expect(startLatency('sum')).toBeGreaterThan(0);
     expect(isCumulative(samplesOf(m, 'rtmp_vendor_request_duration_seconds_bucket', { endpoint: 'startrtmp' }))).toBe(true);
 
-    // Every reconcile is counted once by outcome; the 2104 made one of them an error and a retry.
-    expect(sampleSum(m, 'rtmp_reconcile_total', { result: 'error' })).toBe(1);
-    expect(sampleSum(m, 'rtmp_reconcile_errors_total')).toBe(1);
-    expect(sampleSum(m, 'rtmp_workqueue_retries_total')).toBe(1);
-    expect(sampleSum(m, 'rtmp_reconcile_total', { result: 'success' }) + sampleSum(m, 'rtmp_reconcile_total', { result: 'requeue' })).toBeGreaterThanOrEqual(4);
-    expect(sampleSum(m, 'rtmp_reconcile_duration_seconds_count')).toBe(sampleSum(m, 'rtmp_reconcile_total'));
-    expect(sampleSum(m, 'rtmp_workqueue_wait_seconds_count')).toBe(sampleSum(m, 'rtmp_reconcile_total'));
+    // Every reconcile is counted once by outcome, under controller-runtime's names; the 2104 made
+    // one of them an error.
+    const reconciles = (result?: string): number =>
+      sampleSum(m, 'controller_runtime_reconcile_total', { controller: 'rtmppushtask', ...(result !== undefined ? { result } : {}) });
+    const queue = (name: string): number => sampleSum(m, name, { name: 'rtmppushtask', controller: 'rtmppushtask' });
+    expect(reconciles('error')).toBe(1);
+    expect(sampleSum(m, 'controller_runtime_reconcile_errors_total', { controller: 'rtmppushtask' })).toBe(1);
+    expect(reconciles('success') + reconciles('requeue_after')).toBeGreaterThanOrEqual(4);
+    expect(sampleSum(m, 'controller_runtime_reconcile_time_seconds_count', { controller: 'rtmppushtask' })).toBe(reconciles());
+    // client-go counts a retry for every AddAfter: the error's backoff and each requeue_after.
+    expect(queue('workqueue_retries_total')).toBe(reconciles('error') + reconciles('requeue_after'));
+    // Each reconcile is one run of a queued key: taken from the queue once, and finished once.
+    expect(queue('workqueue_queue_duration_seconds_count')).toBe(reconciles());
+    expect(queue('workqueue_work_duration_seconds_count')).toBe(reconciles());
+    expect(queue('workqueue_adds_total')).toBeGreaterThanOrEqual(reconciles());
+    expect(queue('workqueue_unfinished_work_seconds')).toBe(0);
 
     expect(sampleSum(m, 'rtmp_callbacks_total', { status: '3000' })).toBeGreaterThanOrEqual(3);
     expect(sampleSum(m, 'rtmp_callbacks_rejected_total', { reason: 'unauthorized' })).toBe(1);
     // Only the two live tasks, both Ready; the deleted one is gone from the gauge.
     expect(samplesOf(m, 'rtmp_tasks').filter((s) => s.value > 0).map((s) => [s.labels.state, s.value])).toEqual([['Ready', 2]]);
-    // Without --leader-elect the single replica is the leader.
-    expect(sampleSum(m, 'rtmp_leader')).toBe(1);
+    // Without --leader-elect there is no Lease to report on (as with controller-runtime).
+    expect(samplesOf(m, 'leader_election_master_status')).toEqual([]);
+    // The two live tasks, by condition: both Ready, neither reconciling nor stalled.
+    const conditions = (condition: string, status: string): number => sampleSum(m, 'rtmp_task_conditions', { condition, status });
+    expect([conditions('Ready', 'True'), conditions('Reconciling', 'False'), conditions('Stalled', 'False')]).toEqual([2, 2, 2]);
     expect(sampleSum(m, 'rtmp_watch_restarts_total')).toBe(0);
     // Process metrics come along (prom-client defaults).
     expect(samplesOf(m, 'process_cpu_user_seconds_total')).toHaveLength(1);

@@ -60,6 +60,8 @@ describe('helm lint', () => {
         'callback.ingress.enabled': true,
         'callback.ingress.hosts[0]': 'cb.example.com',
         'metrics.serviceMonitor.enabled': true,
+        'metrics.prometheusRule.enabled': true,
+        'metrics.grafanaDashboard.enabled': true,
       },
     },
   ])('passes with --strict ($reason)', async ({ set }) => {

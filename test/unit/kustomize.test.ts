@@ -190,4 +190,10 @@ describe('kubectl kustomize config/prometheus', () => {
     expect(selected.map((s) => s.metadata.name)).toEqual([`${PREFIX}metrics`]);
     expect(selected[0]!.spec.ports.map((p) => p.name)).toContain(monitor.spec.endpoints[0]?.port);
   });
+
+  it('builds the alert rules beside it', async () => {
+    const objects = await build('config/prometheus');
+    expect(objects.map((o) => o.kind).sort()).toEqual(['PrometheusRule', 'ServiceMonitor']);
+    expect(theOne(objects, 'PrometheusRule').metadata.labels?.['app.kubernetes.io/name']).toBe('rtmp-push-operator');
+  });
 });
