@@ -13,6 +13,7 @@ import { TaskController, asTask, secretSources } from '../controller/controller.
 import type { SecretRef } from '../controller/credentials.js';
 import { Reconciler, type ReconcilerOptions } from '../controller/reconciler.js';
 import { kubeTaskClient } from '../controller/task-client.js';
+import type { TenancyPolicy } from '../controller/tenancy.js';
 import { vendorPushClient } from '../controller/vendor-push-client.js';
 import { JocloudClient, type ClientTimeouts } from '../jocloud/client.js';
 import { createHealthServer, createMetricsServer, type HttpServerHandle } from '../observability/health-server.js';
@@ -39,6 +40,10 @@ export interface OperatorSettings {
   readonly pathPrefix: string;
   readonly defaultAppid: string | undefined;
   readonly defaultCredentials: SecretRef | undefined;
+  /** Before derived taskids (see derivedTaskid); '' or absent: none. To pass on in DesiredContext. */
+  readonly taskidPrefix?: string | undefined;
+  /** Who may use the default credentials and which appids (see checkTenancy); absent: no limits. */
+  readonly tenancy?: TenancyPolicy | undefined;
   readonly maxConcurrentReconciles: number;
   readonly vendorQps: number;
   /** undefined: no callback endpoint; Ready then follows Synced alone. */
