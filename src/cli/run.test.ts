@@ -40,6 +40,13 @@ describe('run --default-credentials-namespace-selector', () => {
     expect(fromEnv?.requirements).toEqual([{ key: 'sandbox', op: 'doesNotExist' }]);
   });
 
+  it('is refused together with --namespace: there the release is the boundary, and no Namespace is read', async () => {
+    const result = await runCli(runCommand, ['--namespace=streams', '--default-credentials-namespace-selector=tier=gold']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('with --namespace');
+    expect(settings(['--namespace=streams']).tenancy?.defaultCredentialsNamespaces).toBeUndefined();
+  });
+
   it('refuses a selector it cannot read with exit code 2', async () => {
     const result = await runCli(runCommand, ['--default-credentials-namespace-selector', 'tier in gold']);
     expect(result.code).toBe(2);

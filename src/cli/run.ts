@@ -20,7 +20,7 @@ const runFlags: readonly FlagSpec[] = [
   { name: 'jocloud-path-prefix', type: 'string', value: 'PREFIX', default: DEFAULT_PATH_PREFIX, description: 'Path between /app/{appid}/ and startrtmp|stoprtmp.' },
   { name: 'default-appid', type: 'string', value: 'APPID', description: 'appid for tasks whose spec has none (a uint64 in decimal).' },
   { name: 'default-credentials-secret', type: 'string', value: 'NAMESPACE/NAME', description: 'Secret (keys restfulId, restfulSecret) for tasks without spec.credentialsSecretRef.' },
-  { name: 'default-credentials-namespace-selector', type: 'string', value: 'SELECTOR', description: 'Only tasks in namespaces whose labels match this selector may use the default credentials, e.g. "tenancy.example.com/trusted=true" or "kubernetes.io/metadata.name in (team-a,team-b)". Empty: every namespace.' },
+  { name: 'default-credentials-namespace-selector', type: 'string', value: 'SELECTOR', description: 'Only tasks in namespaces whose labels match this selector may use the default credentials, e.g. "tenancy.example.com/trusted=true" or "kubernetes.io/metadata.name in (team-a,team-b)". Empty: every namespace. Not with --namespace.' },
   { name: 'taskid-prefix', type: 'string', value: 'PREFIX', description: 'Derived taskids become PREFIX-rpt-<hash>: one prefix per installation keeps clusters sharing an appid apart. Empty: rpt-<hash> as before; changing it moves pushes with derived taskids to new vendor tasks.' },
   { name: 'max-concurrent-reconciles', type: 'string', value: 'N', default: '4', description: 'Tasks reconciled at the same time (one reconcile per task at a time regardless).' },
   { name: 'vendor-qps', type: 'string', value: 'N', default: '10', description: 'Vendor API requests per second per appid, at most (a token bucket; bursts up to the same number).' },
@@ -89,6 +89,10 @@ export function runSettings(values: FlagValues): OperatorSettings {
     throw new UsageError('leader election needs lease-duration > renew-deadline > retry-period');
   }
   const namespace = str(values, 'namespace');
+  const selector = namespaceSelector(str(values, 'default-credentials-namespace-selector'));
+  if (selector !== undefined && namespace !== undefined && namespace !== '') {
+    throw new UsageError('--default-credentials-namespace-selector is for an operator watching every namespace; with --namespace, the release is the boundary');
+  }
   return {
     kubeconfig: str(values, 'kubeconfig'),
     namespace: namespace === '' ? undefined : namespace,
@@ -97,7 +101,7 @@ export function runSettings(values: FlagValues): OperatorSettings {
     defaultAppid: defaultAppid === '' ? undefined : defaultAppid,
     defaultCredentials,
     taskidPrefix,
-    tenancy: { defaultCredentialsNamespaces: namespaceSelector(str(values, 'default-credentials-namespace-selector')) },
+    tenancy: { defaultCredentialsNamespaces: selector },
     maxConcurrentReconciles: int(values, 'max-concurrent-reconciles', { min: 1, max: 256 }) ?? 4,
     vendorQps,
     callbacks: callbacksOff ? undefined : resolveCallbackSettings(values),

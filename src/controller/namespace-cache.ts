@@ -1,10 +1,11 @@
 // What checkTenancy needs to know about Namespaces: their labels (for the default credentials
 // selector) and the operator's own annotations (rtmp.jocloud.com/allowed-appids), from a watch.
 //
-// It runs whatever the flags say: a cluster admin may annotate a namespace at any time, and a
-// restriction that only worked when some flag happened to be set would silently not hold. So it
-// watches every Namespace when the operator watches every namespace, and only the one Namespace
-// (by name, which RBAC can confine with resourceNames) under --namespace.
+// It runs whenever the operator watches every namespace, whatever the flags say: a cluster admin
+// may annotate a namespace at any time, and a restriction that only held when some flag happened
+// to be set would silently not hold. Under --namespace it is not needed and not started: reading
+// a Namespace takes cluster-scoped RBAC, which namespace-confined installs exist to avoid, and
+// there the release itself is the tenant boundary (its own default credentials and appid).
 //
 // Cached objects are slim: name, resourceVersion, labels and the rtmp.jocloud.com/ annotations.
 // Namespaces often carry kubectl's last-applied-configuration and tooling annotations that the
@@ -60,8 +61,6 @@ function sameRecord(a: Readonly<Record<string, string>>, b: Readonly<Record<stri
 export interface NamespaceCacheOptions {
   readonly kubeConfig: KubeConfig;
   readonly logger: Logger;
-  /** The operator's --namespace: watch that Namespace only. undefined: every Namespace. */
-  readonly only?: string | undefined;
   readonly watchdogMs?: number | undefined;
   /** A watch ended abnormally and is being re-established (for the watch-restart metric). */
   readonly onWatchRestart?: (() => void) | undefined;
@@ -78,7 +77,6 @@ export class NamespaceCache {
       path: '/api/v1/namespaces',
       resource: 'namespaces',
       decode: slimNamespace,
-      ...(opts.only !== undefined ? { fieldSelector: `metadata.name=${opts.only}` } : {}),
       ...(opts.watchdogMs !== undefined ? { watchdogMs: opts.watchdogMs } : {}),
     });
     const changed = (ns: SlimNamespace): void => this.emit(ns.metadata.name);
@@ -104,7 +102,7 @@ export class NamespaceCache {
     };
   }
 
-  /** What the cache knows of a namespace; undefined before sync, or for one it does not watch or that is gone. */
+  /** What the cache knows of a namespace; undefined before sync, or for one that does not exist (yet). */
   get(name: string): NamespaceMeta | undefined {
     const ns = this.informer.get(undefined, name);
     return ns === undefined ? undefined : { name: ns.metadata.name, labels: ns.metadata.labels, annotations: ns.metadata.annotations };

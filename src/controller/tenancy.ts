@@ -9,6 +9,9 @@
 //   - a namespace annotated rtmp.jocloud.com/allowed-appids: "123,456" may push under those appids
 //     only, whatever credentials its tasks use; without the annotation any appid is allowed.
 // Pure: the reconciler passes what the namespace cache knows and gets a verdict to put in Synced.
+// Only for an operator watching every namespace. Under --namespace the release is the boundary
+// (its own default credentials and appid), no Namespace is read (that would take a ClusterRole,
+// which namespace-confined installs avoid), and the caller does not call this at all.
 import { appidStringSchema } from '../api/v1alpha1/spec.js';
 import { matchesLabels, type LabelSelector } from './label-selector.js';
 
