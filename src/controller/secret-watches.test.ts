@@ -1,6 +1,8 @@
 // What the per-Secret watches keep of a Secret (the watches themselves: test/integration/tenancy-watches.test.ts).
+import { KubeConfig } from '@kubernetes/client-node';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { slimSecret } from './secret-watches.js';
+import { SecretWatches, slimSecret } from './secret-watches.js';
 
 describe('slimSecret', () => {
   const full = {
@@ -49,4 +51,41 @@ describe('slimSecret', () => {
       expect(() => slimSecret(raw)).toThrow();
     },
   );
+});
+
+describe('SecretWatches.sync', () => {
+  // Nothing listens there: the watches retry in the background until stopped; only the bookkeeping is tested.
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: 'c', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
+    users: [{ name: 'u', token: 't' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+
+  it('watches each valid ref once and skips refs that are not valid names', async () => {
+    const watches = new SecretWatches({ kubeConfig, logger: pino({ level: 'silent' }) });
+    try {
+      watches.sync([
+        { namespace: 'team-a', name: 'creds' },
+        { namespace: 'team-a', name: 'creds' },
+        { namespace: 'team-a', name: 'x,metadata.namespace=kube-system' },
+        { namespace: 'Team-A', name: 'creds' },
+        { namespace: 'team-a/..', name: 'creds' },
+        { namespace: 'team-b', name: 'tls.example.com' },
+      ]);
+      expect(watches.refs()).toEqual([
+        { namespace: 'team-a', name: 'creds' },
+        { namespace: 'team-b', name: 'tls.example.com' },
+      ]);
+      expect(watches.hasSynced()).toBe(false);
+      expect(watches.hasSyncedRef('team-a', 'creds')).toBe(false);
+      watches.sync([]);
+      expect(watches.refs()).toEqual([]);
+      expect(watches.hasSynced()).toBe(true);
+    } finally {
+      await watches.stop();
+    }
+    expect(() => watches.sync([])).toThrow(/after stop/);
+  });
 });

@@ -17,6 +17,9 @@ import type { Logger } from '../observability/logger.js';
 import { Informer } from '../runtime/informer.js';
 import { secretKey, type SecretRef } from './credentials.js';
 
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
 /** The keys resolveCredentials reads; every other key of a Secret is dropped on arrival. */
 export const CREDENTIAL_KEYS = ['restfulId', 'restfulSecret'] as const;
 
@@ -77,11 +80,21 @@ export class SecretWatches {
 
   constructor(private readonly opts: SecretWatchesOptions) {}
 
-  /** Watch exactly these Secrets from now on: starts the new watches, stops the unwanted ones. */
+  /**
+   * Watch exactly these Secrets from now on: starts the new watches, stops the unwanted ones.
+   * A ref that is not a valid namespace and Secret name is skipped (it could name no Secret, and
+   * goes into a URL path and a field selector).
+   */
   sync(refs: Iterable<SecretRef>): void {
     if (this.stopped) throw new Error('SecretWatches.sync after stop');
     const wanted = new Map<string, SecretRef>();
-    for (const ref of refs) wanted.set(secretKey(ref), { namespace: ref.namespace, name: ref.name });
+    for (const ref of refs) {
+      if (!DNS_LABEL.test(ref.namespace) || ref.name.length > 253 || !DNS_SUBDOMAIN.test(ref.name)) {
+        this.opts.logger.warn({ namespace: ref.namespace, name: ref.name }, 'not watching a Secret reference that is not a valid name');
+        continue;
+      }
+      wanted.set(secretKey(ref), { namespace: ref.namespace, name: ref.name });
+    }
     for (const [key, watch] of this.watches) {
       if (wanted.has(key)) continue;
       this.watches.delete(key);
