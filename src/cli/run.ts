@@ -4,6 +4,8 @@ import type { Command } from './command.js';
 import { bool, duration, int, str, UsageError, type CommandSpec, type FlagSpec, type FlagValues } from './flags.js';
 import { callbackFlags, resolveCallbackSettings } from '../callback/options.js';
 import { parseSecretRef } from '../controller/credentials.js';
+import { taskidPrefixProblem } from '../controller/desired-request.js';
+import { LabelSelectorError, parseLabelSelector, type LabelSelector } from '../controller/label-selector.js';
 import { appidStringSchema } from '../api/v1alpha1/spec.js';
 import { DEFAULT_PATH_PREFIX, resolveEndpoint } from '../jocloud/endpoint.js';
 import { runOperator, type OperatorSettings } from '../manager/operator.js';
@@ -18,6 +20,8 @@ const runFlags: readonly FlagSpec[] = [
   { name: 'jocloud-path-prefix', type: 'string', value: 'PREFIX', default: DEFAULT_PATH_PREFIX, description: 'Path between /app/{appid}/ and startrtmp|stoprtmp.' },
   { name: 'default-appid', type: 'string', value: 'APPID', description: 'appid for tasks whose spec has none (a uint64 in decimal).' },
   { name: 'default-credentials-secret', type: 'string', value: 'NAMESPACE/NAME', description: 'Secret (keys restfulId, restfulSecret) for tasks without spec.credentialsSecretRef.' },
+  { name: 'default-credentials-namespace-selector', type: 'string', value: 'SELECTOR', description: 'Only tasks in namespaces whose labels match this selector may use the default credentials, e.g. "tenancy.example.com/trusted=true" or "kubernetes.io/metadata.name in (team-a,team-b)". Empty: every namespace. Not with --namespace.' },
+  { name: 'taskid-prefix', type: 'string', value: 'PREFIX', description: 'Derived taskids become PREFIX-rpt-<hash>: one prefix per installation keeps clusters sharing an appid apart. Empty: rpt-<hash> as before; changing it moves pushes with derived taskids to new vendor tasks.' },
   { name: 'max-concurrent-reconciles', type: 'string', value: 'N', default: '4', description: 'Tasks reconciled at the same time (one reconcile per task at a time regardless).' },
   { name: 'vendor-qps', type: 'string', value: 'N', default: '10', description: 'Vendor API requests per second per appid, at most (a token bucket; bursts up to the same number).' },
   ...callbackFlags,
@@ -72,6 +76,9 @@ export function runSettings(values: FlagValues): OperatorSettings {
   if (secretRaw !== undefined && secretRaw !== '' && defaultCredentials === undefined) {
     throw new UsageError(`--default-credentials-secret: expected NAMESPACE/NAME, got "${secretRaw}"`);
   }
+  const taskidPrefix = str(values, 'taskid-prefix') ?? '';
+  const prefixProblem = taskidPrefixProblem(taskidPrefix);
+  if (prefixProblem !== undefined) throw new UsageError(`--taskid-prefix: ${prefixProblem}`);
   const vendorQps = Number(str(values, 'vendor-qps') ?? '10');
   if (!Number.isFinite(vendorQps) || vendorQps <= 0) throw new UsageError(`--vendor-qps: must be a positive number`);
   const callbacksOff = str(values, 'callback-addr') === '';
@@ -82,6 +89,10 @@ export function runSettings(values: FlagValues): OperatorSettings {
     throw new UsageError('leader election needs lease-duration > renew-deadline > retry-period');
   }
   const namespace = str(values, 'namespace');
+  const selector = namespaceSelector(str(values, 'default-credentials-namespace-selector'));
+  if (selector !== undefined && namespace !== undefined && namespace !== '') {
+    throw new UsageError('--default-credentials-namespace-selector is for an operator watching every namespace; with --namespace, the release is the boundary');
+  }
   return {
     kubeconfig: str(values, 'kubeconfig'),
     namespace: namespace === '' ? undefined : namespace,
@@ -89,6 +100,8 @@ export function runSettings(values: FlagValues): OperatorSettings {
     pathPrefix: str(values, 'jocloud-path-prefix') ?? DEFAULT_PATH_PREFIX,
     defaultAppid: defaultAppid === '' ? undefined : defaultAppid,
     defaultCredentials,
+    taskidPrefix,
+    tenancy: { defaultCredentialsNamespaces: selector },
     maxConcurrentReconciles: int(values, 'max-concurrent-reconciles', { min: 1, max: 256 }) ?? 4,
     vendorQps,
     callbacks: callbacksOff ? undefined : resolveCallbackSettings(values),
@@ -100,6 +113,17 @@ export function runSettings(values: FlagValues): OperatorSettings {
     logLevel: level as OperatorSettings['logLevel'],
     shutdownTimeoutMs: durationMs(values, 'shutdown-timeout', 30_000),
   };
+}
+
+/** undefined (every namespace) for an absent or blank selector, so the default costs nothing. */
+function namespaceSelector(raw: string | undefined): LabelSelector | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  try {
+    return parseLabelSelector(raw);
+  } catch (err) {
+    if (err instanceof LabelSelectorError) throw new UsageError(`--default-credentials-namespace-selector: ${err.message}`);
+    throw err;
+  }
 }
 
 function emptyToUndefined(v: string | undefined): string | undefined {

@@ -14,8 +14,10 @@ import {
   identityOf,
   requestHash,
   sameIdentity,
+  MAX_DERIVED_TASKID_LENGTH,
   stopRequestFor,
   taskidFor,
+  taskidPrefixProblem,
 } from './desired-request.js';
 
 function validSpec(raw: unknown, defaultAppid?: string): RtmpPushTaskSpec {
@@ -97,6 +99,50 @@ describe('desiredStartRequest', () => {
     { name: 'a source push', spec: () => ({ appid: '1', roomid: 'r', streamtype: 2, uid: 'u', rtmpurls: ['rtmp://a/b'] }) },
   ])('produces a request the vendor rules accept: $name', ({ spec }) => {
     expect(checkStartRtmpRequest(desiredStartRequest(task(validSpec(spec())))).problems).toEqual([]);
+  });
+});
+
+describe('--taskid-prefix', () => {
+  const { taskid: _omit, ...withoutTaskid } = specFromWireRequest(cloneVendorSample());
+  const derivedSpec = (): RtmpPushTaskSpec => validSpec(withoutTaskid);
+
+  it('changes no derived taskid when empty, so an upgrade moves no running push', () => {
+    expect(derivedTaskid('media', 'lobby', '')).toBe('rpt-5362b86e22e298922a5c');
+    expect(desiredStartRequest(task(derivedSpec()), { taskidPrefix: '' }).taskid).toBe('rpt-5362b86e22e298922a5c');
+    expect(desiredStartRequest(task(derivedSpec()), { taskidPrefix: undefined }).taskid).toBe('rpt-5362b86e22e298922a5c');
+  });
+
+  it('puts the prefix and a dash before the derived taskid', () => {
+    expect(derivedTaskid('media', 'lobby', 'eu-1')).toBe('eu-1-rpt-5362b86e22e298922a5c');
+    const ctx = { taskidPrefix: 'eu-1' };
+    const req = desiredStartRequest(task(derivedSpec()), ctx);
+    expect(req.taskid).toBe('eu-1-rpt-5362b86e22e298922a5c');
+    expect(taskidFor(task(derivedSpec()), ctx)).toBe(req.taskid);
+    expect(checkStartRtmpRequest(req).problems).toEqual([]);
+  });
+
+  it('leaves a taskid the spec names alone', () => {
+    expect(desiredStartRequest(sampleTask(), { taskidPrefix: 'eu-1' }).taskid).toBe('biz007');
+  });
+
+  it.each([
+    ['', true],
+    ['prod', true],
+    ['a', true],
+    ['Cluster_2', true],
+    ['x'.repeat(MAX_DERIVED_TASKID_LENGTH - 25), true],
+    ['x'.repeat(MAX_DERIVED_TASKID_LENGTH - 24), false],
+    ['-prod', false],
+    ['prod-', false],
+    ['_prod', false],
+    ['pr od', false],
+    ['prod/eu', false],
+    ['prod.eu', false],
+    ['prödukt', false],
+  ])('accepts %j as a prefix: %s', (prefix, ok) => {
+    const problem = taskidPrefixProblem(prefix);
+    expect(problem === undefined).toBe(ok);
+    if (ok) expect(derivedTaskid('some-namespace', 'some-name', prefix).length).toBeLessThanOrEqual(MAX_DERIVED_TASKID_LENGTH);
   });
 });
 

@@ -19,6 +19,7 @@ import { SecretFinalizers } from '../controller/secret-protection.js';
 import { SecretUsers } from '../controller/secret-users.js';
 import { DEFAULT_PUSH_FAILING_AFTER_MS, DEFAULT_PUSH_FAILING_AFTER_RESTARTS } from '../controller/status-derive.js';
 import { TaskWrites } from '../controller/task-writes.js';
+import type { TenancyPolicy } from '../controller/tenancy.js';
 import { vendorPushClient } from '../controller/vendor-push-client.js';
 import { JocloudClient, type ClientTimeouts } from '../jocloud/client.js';
 import { createHealthServer, createMetricsServer, type HttpServerHandle } from '../observability/health-server.js';
@@ -53,6 +54,10 @@ export interface OperatorSettings {
   readonly pathPrefix: string;
   readonly defaultAppid: string | undefined;
   readonly defaultCredentials: SecretRef | undefined;
+  /** Before derived taskids (see derivedTaskid); '' or absent: none. To pass on in DesiredContext. */
+  readonly taskidPrefix?: string | undefined;
+  /** Who may use the default credentials and which appids (see checkTenancy); absent: no limits. */
+  readonly tenancy?: TenancyPolicy | undefined;
   readonly maxConcurrentReconciles: number;
   readonly vendorQps: number;
   /** undefined: no callback endpoint; Ready then follows Synced alone. */

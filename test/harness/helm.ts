@@ -215,5 +215,5 @@ export const OPERATOR_RUN_FLAGS: ReadonlySet<string> = new Set([
   'default-credentials-secret', 'max-concurrent-reconciles', 'vendor-qps', 'callback-addr', 'callback-token',
   'callback-token-file', 'status-refresh-interval', 'callback-stale-after', 'leader-elect', 'leader-elect-namespace',
   'leader-elect-id', 'leader-elect-lease-duration', 'leader-elect-renew-deadline', 'leader-elect-retry-period',
-  'metrics-addr', 'health-addr', 'log-level', 'shutdown-timeout',
+  'metrics-addr', 'health-addr', 'log-level', 'shutdown-timeout', 'taskid-prefix', 'default-credentials-namespace-selector',
 ]);

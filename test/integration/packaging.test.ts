@@ -199,6 +199,8 @@ describe('packaging on the real control plane', () => {
       { verb: 'watch', resource: 'secrets', where: 'all', allowed: true, reason: 'watch credentials Secrets' },
       { verb: 'create', resource: 'events', where: 'other', allowed: true, reason: 'record Events' },
       { verb: 'patch', resource: 'events', where: 'other', allowed: true, reason: 'aggregate Events' },
+      { verb: 'watch', resource: 'namespaces', where: 'all', allowed: true, reason: 'tenancy reads Namespace labels and annotations' },
+      { verb: 'patch', resource: 'namespaces', where: 'all', allowed: false, reason: 'Namespaces are read-only' },
       { verb: 'create', resource: 'leases.coordination.k8s.io', where: 'release', allowed: true, reason: 'create the Lease' },
       { verb: 'update', resource: 'lease/LEASE', where: 'release', allowed: true, reason: 'renew the Lease' },
       { verb: 'create', resource: 'rtmppushtasks.rtmp.jocloud.com', where: 'other', allowed: false, reason: 'tasks belong to users' },
@@ -235,6 +237,7 @@ describe('packaging on the real control plane', () => {
       { verb: 'get', resource: 'secret/jocloud-credentials', where: 'release', allowed: true, reason: 'the default credentials by name' },
       { verb: 'get', resource: 'secret/some-other-secret', where: 'release', allowed: false, reason: 'no other Secret of the release namespace' },
       { verb: 'create', resource: 'events', where: 'other', allowed: true, reason: 'Events on watched tasks' },
+      { verb: 'list', resource: 'namespaces', where: 'all', allowed: false, reason: 'no Namespace is read: the release is the boundary' },
     ])('$verb $resource in $where namespace: $allowed ($reason)', async ({ verb, resource, where, allowed }) => {
       const ns = where === 'all' ? undefined : where === 'release' ? namespace : watched;
       expect(await rbac.canI(verb, resource, ns)).toBe(allowed);

@@ -219,6 +219,7 @@ describe('helm template with default values', () => {
         { apiGroups: ['rtmp.jocloud.com'], resources: ['rtmppushtasks/status'], verbs: ['get', 'patch', 'update'] },
         { apiGroups: ['rtmp.jocloud.com'], resources: ['rtmppushtasks/finalizers'], verbs: ['update'] },
         { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
         { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
       ]),
@@ -260,6 +261,8 @@ describe('helm template with settings', () => {
     const role = theOne<Role>(objects, 'Role', `${FULLNAME}-manager`);
     expect(role.metadata.namespace).toBe('streams');
     expect(role.rules.some((r) => r.resources.includes('secrets'))).toBe(true);
+    // A Role cannot grant cluster-scoped Namespaces, and this mode reads none (the release is the boundary).
+    expect(role.rules.some((r) => r.resources.includes('namespaces'))).toBe(false);
     expect(ofKind<Role>(objects, 'ClusterRole').map((r) => r.metadata.name)).not.toContain(`${FULLNAME}-manager`);
     expect(ofKind(objects, 'ClusterRoleBinding')).toEqual([]);
     const binding = theOne<Binding>(objects, 'RoleBinding', `${FULLNAME}-manager`);
