@@ -67,6 +67,8 @@ export interface CallbackWriterOptions {
   readonly staleMs: number;
   /** --default-appid, for specs without appid. */
   readonly defaultAppid?: string | undefined;
+  /** --taskid-prefix, for derived taskids. */
+  readonly taskidPrefix?: string | undefined;
   /**
    * Called after a write recorded a 3003 (terminated) for an address of a task that should be
    * running. Restarting is the leader's reconciler's decision: wire this to its queue.
@@ -216,7 +218,7 @@ export class CallbackWriter {
       key,
       task,
       (current) => {
-        const plan = planCallbackStatus(callbackView(current, { defaultAppid: this.opts.defaultAppid }), reports, {
+        const plan = planCallbackStatus(callbackView(current, { defaultAppid: this.opts.defaultAppid, taskidPrefix: this.opts.taskidPrefix }), reports, {
           now,
           refreshMs: this.opts.refreshMs,
           staleMs: this.opts.staleMs,

@@ -23,6 +23,7 @@ export interface CallbackReceiverOptions {
   /** Streaming transitions become Events. */
   readonly events?: EventSink;
   readonly defaultAppid?: string | undefined;
+  readonly taskidPrefix?: string | undefined;
   /** A 3003 for a task that should be running was recorded: enqueue it for the reconciler. */
   readonly onTerminated?: (key: string) => void;
   readonly serverMetrics?: CallbackServerMetrics;
@@ -35,7 +36,7 @@ export class CallbackReceiver {
   private server: CallbackServer | undefined;
 
   constructor(private readonly opts: CallbackReceiverOptions) {
-    this.index = new TaskIndex({ defaultAppid: opts.defaultAppid });
+    this.index = new TaskIndex({ defaultAppid: opts.defaultAppid, taskidPrefix: opts.taskidPrefix });
     this.writer = new CallbackWriter({
       getTask: opts.getTask,
       store: opts.store,
@@ -43,6 +44,7 @@ export class CallbackReceiver {
       refreshMs: opts.settings.refreshMs,
       staleMs: opts.settings.staleMs,
       defaultAppid: opts.defaultAppid,
+      taskidPrefix: opts.taskidPrefix,
       ...(opts.onTerminated !== undefined ? { onTerminated: opts.onTerminated } : {}),
       ...(opts.writeHooks !== undefined ? { hooks: opts.writeHooks } : {}),
       ...(opts.events !== undefined ? { events: opts.events } : {}),

@@ -41,6 +41,8 @@ export interface CallbackView {
 export interface ViewContext {
   /** The operator's --default-appid, for specs without appid. */
   readonly defaultAppid?: string | undefined;
+  /** The installation's --taskid-prefix, for derived taskids. */
+  readonly taskidPrefix?: string | undefined;
 }
 
 /** `namespace/name`, the key the reconciler and the informer cache use. */
@@ -66,7 +68,7 @@ export function callbackView(task: UnvalidatedRtmpPushTask, ctx: ViewContext = {
   if (desiredAppid !== undefined && spec.roomid !== undefined && spec.streamtype !== undefined) {
     const taskids =
       spec.streamtype === 1
-        ? unique([spec.taskid ?? derivedTaskid(task.metadata.namespace ?? 'default', task.metadata.name ?? ''), status.taskid])
+        ? unique([spec.taskid ?? derivedTaskid(task.metadata.namespace ?? 'default', task.metadata.name ?? '', ctx.taskidPrefix ?? ''), status.taskid])
         : [];
     identities.push({ appid: desiredAppid, roomid: spec.roomid, streamtype: spec.streamtype, taskids });
   }

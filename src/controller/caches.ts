@@ -1,11 +1,15 @@
-// The watch caches the controller reads: RtmpPushTasks in the watched scope, and the credentials
-// Secrets. Built before the reconciler (which reads them) and the controller (which is fed by
-// their events), so neither needs the other after construction.
+// The watch caches the controller reads: RtmpPushTasks in the watched scope, and exactly the
+// credentials Secrets some task uses (one small watch each, see secret-watches.ts: caching every
+// Secret in the cluster would hold Helm release Secrets of up to 1 MiB each). Built before the
+// reconciler (which reads them) and the controller (which is fed by their events), so neither
+// needs the other after construction.
 import type { KubeConfig, KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION } from '../api/v1alpha1/constants.js';
 import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
 import type { Logger } from '../observability/logger.js';
-import { Informer, objectKey } from '../runtime/informer.js';
+import { Informer } from '../runtime/informer.js';
+import { secretKey, type SecretRef } from './credentials.js';
+import { SecretWatches } from './secret-watches.js';
 
 export function asTask(obj: KubernetesObject): UnvalidatedRtmpPushTask {
   return obj as unknown as UnvalidatedRtmpPushTask;
@@ -13,28 +17,6 @@ export function asTask(obj: KubernetesObject): UnvalidatedRtmpPushTask {
 
 export function taskCollectionPath(namespace: string | undefined): string {
   return namespace === undefined ? `/apis/${GROUP}/${VERSION}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`;
-}
-
-function secretCollectionPath(namespace: string | undefined): string {
-  return namespace === undefined ? '/api/v1/secrets' : `/api/v1/namespaces/${namespace}/secrets`;
-}
-
-/** Where Secrets are watched: a namespace (undefined: all), optionally one Secret by name only. */
-export interface SecretSource {
-  readonly namespace: string | undefined;
-  readonly name?: string | undefined;
-}
-
-/**
- * The narrowest Secret watches that cover every Secret a task may use: the watched namespace(s),
- * plus the default credentials Secret by name when it lives elsewhere (RBAC there grants only
- * that one Secret, so watching its whole namespace would be refused).
- */
-export function secretSources(watchNamespace: string | undefined, defaultSecret: { namespace: string; name: string } | undefined): SecretSource[] {
-  if (watchNamespace === undefined) return [{ namespace: undefined }];
-  const sources: SecretSource[] = [{ namespace: watchNamespace }];
-  if (defaultSecret !== undefined && defaultSecret.namespace !== watchNamespace) sources.push(defaultSecret);
-  return sources;
 }
 
 export interface CachesOptions {
@@ -48,20 +30,15 @@ export interface CachesOptions {
 
 export class TaskCaches {
   readonly tasks: Informer<KubernetesObject>;
-  private readonly secretInformers: Informer<V1Secret>[];
+  private readonly secrets: SecretWatches;
+  private readonly secretHandlers: Array<(secret: string) => void> = [];
+  private readonly restartHandlers: Array<() => void> = [];
 
-  constructor(opts: CachesOptions, secrets: readonly SecretSource[]) {
+  constructor(opts: CachesOptions) {
     const common = { kubeConfig: opts.kubeConfig, logger: opts.logger, ...(opts.watchdogMs !== undefined ? { watchdogMs: opts.watchdogMs } : {}) };
     this.tasks = new Informer<KubernetesObject>({ ...common, path: taskCollectionPath(opts.namespace), resource: PLURAL });
-    this.secretInformers = secrets.map(
-      (src) =>
-        new Informer<V1Secret>({
-          ...common,
-          path: secretCollectionPath(src.namespace),
-          resource: 'secrets',
-          ...(src.name !== undefined ? { fieldSelector: `metadata.name=${src.name}` } : {}),
-        }),
-    );
+    this.secrets = new SecretWatches({ ...common, onWatchRestart: () => this.restartHandlers.forEach((h) => h()) });
+    this.secrets.onChange((ref) => this.secretHandlers.forEach((h) => h(secretKey(ref))));
   }
 
   getTask = (namespace: string, name: string): UnvalidatedRtmpPushTask | undefined => {
@@ -69,46 +46,47 @@ export class TaskCaches {
     return obj === undefined ? undefined : asTask(obj);
   };
 
-  getSecret = (namespace: string, name: string): V1Secret | undefined => {
-    for (const inf of this.secretInformers) {
-      const s = inf.get(namespace, name);
-      if (s !== undefined) return s;
-    }
-    return undefined;
-  };
+  getSecret = (namespace: string, name: string): V1Secret | undefined => this.secrets.get(namespace, name);
 
-  listTasks(): UnvalidatedRtmpPushTask[] {
-    return this.tasks.list().map(asTask);
+  /** Whether getSecret's answer for this Secret reflects the cluster yet. */
+  secretKnown = (namespace: string, name: string): boolean => this.secrets.hasSyncedRef(namespace, name);
+
+  /** Watch exactly these Secrets (the ones tasks use) from now on. */
+  watchSecrets(refs: Iterable<SecretRef>): void {
+    this.secrets.sync(refs);
   }
 
-  /** Calls `handler` with `namespace/name` of every Secret added, changed or deleted. */
-  onSecretChange(handler: (secret: string, obj: V1Secret) => void): void {
-    for (const inf of this.secretInformers) {
-      const fire = (s: V1Secret): void => handler(objectKey(s), s);
-      inf.on('add', fire);
-      inf.on('update', fire);
-      inf.on('delete', fire);
-    }
+  listTasks(namespace?: string): UnvalidatedRtmpPushTask[] {
+    return this.tasks.list(namespace).map(asTask);
+  }
+
+  /**
+   * Calls `handler` with `namespace/name` of a watched Secret when what a task reads of it
+   * changed (its credentials, its deletion, its finalizers) or its watch first answered.
+   */
+  onSecretChange(handler: (secret: string) => void): void {
+    this.secretHandlers.push(handler);
   }
 
   onSecretWatchRestart(handler: () => void): void {
-    for (const inf of this.secretInformers) inf.on('restart', handler);
+    this.restartHandlers.push(handler);
   }
 
   start(): void {
     this.tasks.start();
-    for (const inf of this.secretInformers) inf.start();
   }
 
   hasSynced(): boolean {
-    return this.tasks.hasSynced() && this.secretInformers.every((i) => i.hasSynced());
+    return this.tasks.hasSynced() && this.secrets.hasSynced();
   }
 
+  /** The tasks first (they decide which Secrets are wanted), then those Secrets. */
   async waitForSync(signal: AbortSignal): Promise<void> {
-    await Promise.all([this.tasks.waitForSync(signal), ...this.secretInformers.map((i) => i.waitForSync(signal))]);
+    await this.tasks.waitForSync(signal);
+    await this.secrets.waitForSync(signal);
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.tasks.stop(), ...this.secretInformers.map((i) => i.stop())]);
+    await Promise.all([this.tasks.stop(), this.secrets.stop()]);
   }
 }

@@ -110,7 +110,7 @@ export class IdentityOwnership implements OwnershipView {
     if (!isDeleting(task) && !spec.suspend && appid !== undefined && spec.roomid !== undefined && spec.streamtype !== undefined) {
       const identity: Identity =
         spec.streamtype === 1
-          ? { appid, roomid: spec.roomid, streamtype: 1, taskid: spec.taskid ?? derivedTaskid(namespace, name) }
+          ? { appid, roomid: spec.roomid, streamtype: 1, taskid: spec.taskid ?? derivedTaskid(namespace, name, this.ctx.taskidPrefix ?? '') }
           : { appid, roomid: spec.roomid, streamtype: 2, ...(spec.uid !== undefined ? { uid: spec.uid } : {}) };
       claims = identityKey(identity);
     }

@@ -19,6 +19,8 @@ export { RetryLater } from './task-writes.js';
 
 export interface ReconcilerOptions {
   readonly defaultAppid?: string | undefined;
+  /** --taskid-prefix, for derived taskids. */
+  readonly taskidPrefix?: string | undefined;
   readonly defaultCredentials?: SecretRef | undefined;
   /** Whether push-status callbacks are received; without them Ready is Synced alone. */
   readonly callbacksEnabled: boolean;
@@ -52,6 +54,11 @@ export interface ReconcilerDeps {
   readonly permission?: PermissionCheck | undefined;
   readonly secretProtection?: SecretProtection | undefined;
   readonly hooks?: ReconcilerHooks | undefined;
+  /**
+   * Whether the cache has an answer for this Secret yet (its watch has synced): before that, an
+   * absent Secret means "not known yet", and the reconcile waits for the watch to say.
+   */
+  readonly secretKnown?: ((namespace: string, name: string) => boolean) | undefined;
   /** Ids of start intents; random by default. */
   readonly newIntentId?: () => string;
 }
@@ -88,6 +95,12 @@ export class Reconciler {
     const log = this.deps.logger.child({ namespace, name });
     for (let step = 0; step < MAX_STEPS && task !== undefined; step++) {
       const observed = this.observe(task);
+      const waiting = this.waitingFor(observed);
+      if (waiting !== undefined) {
+        // The cache that will answer re-queues the task when it does.
+        log.debug({ waiting }, 'waiting for a cache');
+        return {};
+      }
       const decision = decide(observed.observation);
       this.deps.hooks?.decided?.(key, decision, step);
       log.debug({ decision: decision.kind, why: 'why' in decision ? decision.why : undefined, step }, 'decided');
@@ -102,12 +115,25 @@ export class Reconciler {
   private observe(task: UnvalidatedRtmpPushTask): Observed {
     return observe(task, {
       defaultAppid: this.opts.defaultAppid,
+      taskidPrefix: this.opts.taskidPrefix,
       defaultCredentials: this.opts.defaultCredentials,
       getSecret: this.deps.getSecret,
       now: this.now(),
       permission: this.deps.permission,
       ownership: this.deps.ownership,
     });
+  }
+
+  /** A cache that has not answered yet for what this task needs (a Secret, its namespace). */
+  private waitingFor(observed: Observed): string | undefined {
+    const o = observed.observation;
+    if (o.permission !== undefined && !o.permission.ok && o.permission.reason === 'NamespaceUnknown') return 'namespace';
+    const known = this.deps.secretKnown;
+    if (known === undefined) return undefined;
+    const unknown = [observed.credentials, ...[o.active, observed.intent].filter((p) => p !== undefined).map((p) => observed.credentialsFor(p))].some(
+      (r) => !r.ok && r.reason === 'SecretNotFound' && r.ref !== undefined && !known(r.ref.namespace, r.ref.name),
+    );
+    return unknown ? 'secret' : undefined;
   }
 
   private async act(c: ActContext, d: Decision<StartRtmpRequest>): Promise<Outcome> {

@@ -9,7 +9,7 @@ import { GROUP, PLURAL, VERSION } from '../api/v1alpha1/constants.js';
 import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
 import type { CallbackSettings } from '../callback/options.js';
 import { CallbackReceiver } from '../callback/receiver.js';
-import { asTask, secretSources, TaskCaches } from '../controller/caches.js';
+import { asTask, TaskCaches } from '../controller/caches.js';
 import { TaskController } from '../controller/controller.js';
 import type { SecretRef } from '../controller/credentials.js';
 import { eventSink, type EventSink } from '../controller/events.js';
@@ -19,7 +19,9 @@ import { SecretFinalizers } from '../controller/secret-protection.js';
 import { SecretUsers } from '../controller/secret-users.js';
 import { DEFAULT_PUSH_FAILING_AFTER_MS, DEFAULT_PUSH_FAILING_AFTER_RESTARTS } from '../controller/status-derive.js';
 import { TaskWrites } from '../controller/task-writes.js';
-import type { TenancyPolicy } from '../controller/tenancy.js';
+import { NamespaceCache } from '../controller/namespace-cache.js';
+import type { PermissionCheck } from '../controller/observe.js';
+import { checkTenancy, type TenancyPolicy } from '../controller/tenancy.js';
 import { vendorPushClient } from '../controller/vendor-push-client.js';
 import { JocloudClient, type ClientTimeouts } from '../jocloud/client.js';
 import { createHealthServer, createMetricsServer, type HttpServerHandle } from '../observability/health-server.js';
@@ -125,9 +127,26 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
   });
   const recorder = new EventRecorder({ kubeConfig, component: 'rtmp-push-operator', instance: identity, logger });
   const events = eventSink(recorder);
-  const caches = new TaskCaches({ kubeConfig, namespace: settings.namespace, logger }, secretSources(settings.namespace, settings.defaultCredentials));
+  const caches = new TaskCaches({ kubeConfig, namespace: settings.namespace, logger });
+  caches.onSecretWatchRestart(() => metrics.watchRestartsTotal.inc({ resource: 'secrets' }));
+  // Tenancy reads Namespaces, which needs cluster-wide RBAC: only when watching every namespace.
+  const namespaces =
+    settings.namespace === undefined
+      ? new NamespaceCache({ kubeConfig, logger, onWatchRestart: () => metrics.watchRestartsTotal.inc({ resource: 'namespaces' }) })
+      : undefined;
+  const permission: PermissionCheck | undefined =
+    namespaces === undefined
+      ? undefined
+      : (namespace, appid, _ref, usesDefault) => {
+          const meta = namespaces.get(namespace);
+          const verdict = checkTenancy(
+            { namespace, namespaceLabels: meta?.labels, namespaceAnnotations: meta?.annotations, appid, usesDefaultCredentials: usesDefault },
+            settings.tenancy ?? {},
+          );
+          return verdict.ok ? verdict : { ok: false, reason: verdict.reason, message: verdict.message };
+        };
   taskStatuses = () => caches.listTasks().map((t) => t.status);
-  const desiredCtx = { defaultAppid: settings.defaultAppid };
+  const desiredCtx = { defaultAppid: settings.defaultAppid, taskidPrefix: settings.taskidPrefix };
   const secretUsers = new SecretUsers(settings.defaultCredentials);
   let elector: LeaderElector | undefined;
   const holdsLease = (): boolean => elector === undefined || elector.isLeader();
@@ -154,10 +173,19 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
       events,
       logger,
       ownership,
+      permission,
+      secretKnown: caches.secretKnown,
       secretProtection: secretFinalizers,
       hooks: opts.reconcilerHooks,
     },
-    { defaultAppid: settings.defaultAppid, defaultCredentials: settings.defaultCredentials, callbacksEnabled, staleAfterMs: staleMs, ...settings.reconcilerTimings },
+    {
+      defaultAppid: settings.defaultAppid,
+      taskidPrefix: settings.taskidPrefix,
+      defaultCredentials: settings.defaultCredentials,
+      callbacksEnabled,
+      staleAfterMs: staleMs,
+      ...settings.reconcilerTimings,
+    },
   );
   const controller = new TaskController({
     caches,
@@ -169,22 +197,25 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
     maxConcurrentReconciles: settings.maxConcurrentReconciles,
   });
   requeue = (keys) => controller.requeue(keys);
-  // Indexes fed by the task watch: who uses which Secret, who owns which vendor identity.
-  caches.tasks.on('add', (obj) => {
+  // Indexes fed by the task watch: who uses which Secret (and so which Secrets to watch), who owns
+  // which vendor identity.
+  const indexTask = (obj: Parameters<typeof asTask>[0]): void => {
     secretUsers.upsert(asTask(obj));
     ownership.upsert(asTask(obj));
-  });
-  caches.tasks.on('update', (obj) => {
-    secretUsers.upsert(asTask(obj));
-    ownership.upsert(asTask(obj));
-  });
+    caches.watchSecrets(secretUsers.secrets());
+  };
+  caches.tasks.on('add', indexTask);
+  caches.tasks.on('update', indexTask);
   caches.tasks.on('delete', (obj) => {
     const task = asTask(obj);
     const refs = secretUsers.refsOf(task);
     secretUsers.delete(task);
     ownership.delete(task);
     for (const r of refs) secretFinalizers.check(r);
+    caches.watchSecrets(secretUsers.secrets());
   });
+  // Namespace labels or annotations changed: its tasks may be permitted (or not) now.
+  namespaces?.onChange((ns) => controller.requeue(caches.listTasks(ns).map((t) => `${ns}/${t.metadata.name ?? ''}`)));
   caches.onSecretChange((secret) => secretFinalizers.check(secret));
   const receiver = settings.callbacks === undefined ? undefined : makeReceiver(settings, settings.callbacks, caches, controller, objects, metrics, events, logger);
 
@@ -208,6 +239,7 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
   const servers: HttpServerHandle[] = [];
   const manager = new Manager(logger)
     .add({ name: 'caches', start: () => caches.start(), stop: () => caches.stop() })
+    .add({ name: 'namespaces', start: () => namespaces?.start(), stop: () => namespaces?.stop() ?? Promise.resolve() })
     .add({
       name: 'callbacks',
       start: async () => {
@@ -225,7 +257,7 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
             checks: {
               healthz: () => true,
               // A standby is ready when its caches are warm: it can take over at once.
-              readyz: () => (caches.hasSynced() ? true : 'watch caches not synced yet'),
+              readyz: () => (caches.hasSynced() && (namespaces?.hasSynced() ?? true) ? true : 'watch caches not synced yet'),
             },
           });
           servers.push(h);
@@ -325,6 +357,7 @@ function makeReceiver(
     isSynced: () => caches.tasks.hasSynced(),
     store: customObjectStore(objects, TASKS, CALLBACK_FIELD_MANAGER),
     defaultAppid: settings.defaultAppid,
+    taskidPrefix: settings.taskidPrefix,
     events,
     onTerminated: (key) => controller.queue.add(key),
     serverMetrics: {

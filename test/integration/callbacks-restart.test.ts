@@ -85,7 +85,7 @@ describe('callbacks: 3003 terminated', () => {
     await op.waitForCondition('paused', 'Ready', 'True');
 
     await op.patchSpec('paused', { suspend: true });
-    const suspended = await op.waitForCondition('paused', 'Ready', 'False', 'Suspended');
+    const suspended = await op.waitForCondition('paused', 'Ready', 'True', 'Suspended');
     expect(suspended?.status?.active).toBeUndefined();
     expect(await op.vendorCalls('stoprtmp')).toHaveLength(1);
     // The emulator sends 3003 for the stopped address shortly after stoprtmp.
@@ -94,7 +94,7 @@ describe('callbacks: 3003 terminated', () => {
     await delay(2_000);
     expect(await startsFor('cb-paused')).toBe(1);
     const still = await op.get('paused');
-    expect(condition(still, 'Ready')).toMatchObject({ status: 'False', reason: 'Suspended' });
+    expect(condition(still, 'Ready')).toMatchObject({ status: 'True', reason: 'Suspended' });
     expect((await op.events('paused')).map((e) => e.reason)).not.toContain('Restarted');
   });
 

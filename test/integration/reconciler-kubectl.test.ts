@@ -42,13 +42,13 @@ describe('reconciler with kubectl', () => {
     expect(get.code, get.stderr).toBe(0);
     const [header, row, ...rest] = table(get.stdout);
     expect(rest).toEqual([]);
-    expect(header).toEqual(['NAME', 'ROOMID', 'STREAMTYPE', 'TASKID', 'READY', 'STREAMING', 'AGE']);
+    expect(header).toEqual(['NAME', 'ROOMID', 'STREAMTYPE', 'TASKID', 'READY', 'STREAMING', 'STATUS', 'AGE']);
     expect(row?.slice(0, 6)).toEqual([NAME, '123', '1', 'biz007', 'True', 'True']);
 
     const wide = await op.kubectl(['get', 'rtmppushtasks', '-o', 'wide']);
     expect(wide.code, wide.stderr).toBe(0);
     const [wideHeader, wideRow] = table(wide.stdout);
-    expect(wideHeader).toEqual(['NAME', 'ROOMID', 'STREAMTYPE', 'TASKID', 'READY', 'STREAMING', 'SUSPEND', 'REASON', 'AGE']);
+    expect(wideHeader).toEqual(['NAME', 'ROOMID', 'STREAMTYPE', 'TASKID', 'READY', 'STREAMING', 'SUSPEND', 'REASON', 'STATUS', 'AGE']);
     expect(wideRow?.slice(6, 8)).toEqual(['false', 'Synced']);
 
     // kubectl delete waits for the object to be gone, i.e. for the finalizer to come off.

@@ -186,13 +186,13 @@ describe('reconciler life cycle', () => {
     expect(tasks.map((t) => ({ roomid: t.roomid, taskid: t.taskid ?? undefined, uid: t.uid ?? undefined }))).toEqual([expect.objectContaining(now)]);
   });
 
-  it('suspends (stoprtmp, Synced True/Suspended, Ready False) and resumes (startrtmp)', async () => {
+  it('suspends (stoprtmp, Synced True/Suspended, Ready True: suspended is the declared state) and resumes (startrtmp)', async () => {
     await op.create(op.task('susp', { taskid: 'susp-1' }));
     await op.waitForCondition('susp', 'Ready', 'True');
 
     await op.patchSpec('susp', { suspend: true });
     const suspended = await op.waitFor('susp', (t) => t?.metadata.generation === 2 && synced(t, 'Suspended'), 20_000, 'Suspended');
-    expect(condition(suspended, 'Ready')).toMatchObject({ status: 'False', reason: 'Suspended', observedGeneration: 2 });
+    expect(condition(suspended, 'Ready')).toMatchObject({ status: 'True', reason: 'Suspended', observedGeneration: 2 });
     expect(suspended?.status?.active).toBeUndefined();
     let calls = await op.vendorCalls();
     expect(endpoints(calls)).toEqual(['startrtmp', 'stoprtmp']);

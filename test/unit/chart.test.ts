@@ -218,7 +218,7 @@ describe('helm template with default values', () => {
         { apiGroups: ['rtmp.jocloud.com'], resources: ['rtmppushtasks'], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
         { apiGroups: ['rtmp.jocloud.com'], resources: ['rtmppushtasks/status'], verbs: ['get', 'patch', 'update'] },
         { apiGroups: ['rtmp.jocloud.com'], resources: ['rtmppushtasks/finalizers'], verbs: ['update'] },
-        { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch', 'patch'] },
         { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
         { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },

@@ -117,10 +117,12 @@ checksum must see the same random value. */}}
   resources: ["rtmppushtasks/finalizers"]
   verbs: ["update"]
 # Credentials Secrets named by spec.credentialsSecretRef live in the task's namespace; they are
-# watched so that fixing a Secret re-queues the tasks that use it. Read-only.
+# watched (one by one) so that fixing a Secret re-queues the tasks that use it. patch only adds and
+# removes the rtmp.jocloud.com/credentials-in-use finalizer while a push started with the Secret
+# may run (deleting the namespace must not take away what stoprtmp needs); data is never written.
 - apiGroups: [""]
   resources: ["secrets"]
-  verbs: ["get", "list", "watch"]
+  verbs: ["get", "list", "watch", "patch"]
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "patch"]
