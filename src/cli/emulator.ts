@@ -2,8 +2,10 @@
 // stoprtmp with the page's rules and codes, push-status callbacks, a control API for tests).
 import type { LevelWithSilent } from 'pino';
 import { devAccount, parseAccountFlag, type Account } from '../emulator/accounts.js';
+import { faultSpecSchema, type FaultSpec } from '../emulator/control-api.js';
 import { startEmulator } from '../emulator/server.js';
 import { DEFAULT_PATH_PREFIX } from '../jocloud/endpoint.js';
+import { parseVendorJson } from '../jocloud/json.js';
 import { createRootLogger } from '../observability/logger.js';
 import { redactUrl } from '../observability/redact.js';
 import type { CliIo, Command } from './command.js';
@@ -27,11 +29,22 @@ const spec: CommandSpec = {
     { name: 'path-prefix', type: 'string', value: 'PREFIX', default: DEFAULT_PATH_PREFIX, description: 'Path between /app/{appid}/ and startrtmp|stoprtmp (v1/recordoss is accepted as well).' },
     { name: 'base-path', type: 'string', value: 'PATH', default: '', description: 'Path before /app, e.g. /jocloud, to test an endpoint with a path.' },
     { name: 'log-level', type: 'string', value: 'LEVEL', default: 'info', description: 'trace, debug, info, warn, error, fatal or silent.' },
+    {
+      name: 'fault',
+      type: 'string',
+      multiple: true,
+      value: 'JSON',
+      env: false,
+      description: 'A fault in place from the start, as POSTed to /_emulator/faults; repeatable. E.g. {"endpoint":"startrtmp","rate":0.2,"carryOut":true,"reset":true}.',
+    },
   ],
   details: [
     'Vendor routes: POST {base-path}/app/{appid}/{path-prefix}/startrtmp|stoprtmp?traceId=...',
     'Control routes (JSON): GET /_emulator/tasks, GET|DELETE /_emulator/calls, GET|POST|DELETE /_emulator/faults,',
     '  POST /_emulator/destinations, GET|POST /_emulator/callbacks, POST /_emulator/tick, POST /_emulator/reset, GET /_emulator/healthz.',
+    'Faults (--fault or POST /_emulator/faults): code, httpStatus, latencyMs, hang or reset, for an endpoint, at a rate,',
+    '  for a count of calls, for calls naming a roomid/taskid/uid or instance; with carryOut the call is carried out',
+    '  first, so the answer is lost (reset), late (latencyMs), never sent (hang) or a failure code although it worked.',
     '',
     'Prints the base URL on stdout once listening; logs JSON on stderr. SIGINT or SIGTERM stops it (exit 0).',
   ].join('\n'),
@@ -48,6 +61,7 @@ export interface EmulatorSettings {
   readonly pathPrefix: string;
   readonly basePath: string;
   readonly logLevel: LevelWithSilent;
+  readonly faults: readonly FaultSpec[];
 }
 
 export function emulatorSettings(args: ParsedCommand): EmulatorSettings {
@@ -82,7 +96,20 @@ export function emulatorSettings(args: ParsedCommand): EmulatorSettings {
     pathPrefix: str(values, 'path-prefix') ?? DEFAULT_PATH_PREFIX,
     basePath: str(values, 'base-path') ?? '',
     logLevel: logLevel as LevelWithSilent,
+    faults: strs(values, 'fault').map(parseFaultFlag),
   };
+}
+
+function parseFaultFlag(raw: string): FaultSpec {
+  let value: unknown;
+  try {
+    value = parseVendorJson(raw);
+  } catch {
+    throw new UsageError(`--fault: not JSON: ${raw}`);
+  }
+  const r = faultSpecSchema.safeParse(value);
+  if (!r.success) throw new UsageError(`--fault: ${r.error.issues.map((i) => `${i.path.map(String).join('.') || '(fault)'}: ${i.message}`).join('; ')}`);
+  return r.data;
 }
 
 /** Runs until `stop` aborts; the command wires it to SIGINT/SIGTERM, tests to a controller. */
@@ -96,6 +123,7 @@ export async function runEmulator(settings: EmulatorSettings, io: CliIo, stop: A
     callbackIntervalMs: settings.callbackIntervalMs,
     pathPrefix: settings.pathPrefix,
     basePath: settings.basePath,
+    faults: settings.faults,
     logger,
   });
   if (settings.accounts.length === 0) {

@@ -14,13 +14,26 @@ export const uint64InputSchema = z
 export const vendorEndpointSchema = z.enum(['startrtmp', 'stoprtmp']);
 export const pushStatusSchema = z.number().int().min(3000).max(3003);
 
+/** Body fields a fault can be limited to; each given one must equal the call's. */
+export const faultMatchSchema = z.strictObject({
+  roomid: z.string().optional(),
+  taskid: z.string().optional(),
+  uid: z.string().optional(),
+  /** The caller's `x-rtmp-operator-instance` header (see JocloudClientOptions.instance). */
+  instance: z.string().optional(),
+});
+export type FaultMatch = z.output<typeof faultMatchSchema>;
+
 export const faultSpecSchema = z
   .strictObject({
     /** Only calls to this endpoint; both when absent. */
     endpoint: vendorEndpointSchema.optional(),
-    /** Answer HTTP 200 with this vendor code instead of processing the call. */
+    /** Answer HTTP 200 with this vendor code instead of carrying the call out (or after, with carryOut). */
     code: z.number().int().optional(),
-    /** Answer with this HTTP status (body `{code: code ?? 2104, ...}`). */
+    /**
+     * Answer with this HTTP status: with `code`, a vendor body carrying it; without, a plain-text
+     * page as a gateway or proxy would send (no vendor code).
+     */
     httpStatus: z.number().int().min(200).max(599).optional(),
     /** Probability that a matching call is hit, 0..1; default 1. */
     rate: z.number().min(0).max(1).optional(),
@@ -32,6 +45,16 @@ export const faultSpecSchema = z
     hang: z.boolean().optional(),
     /** Destroy the connection without an answer. */
     reset: z.boolean().optional(),
+    /**
+     * Carry the call out first (tasks change as for a normal call), then apply the other effects:
+     * with `reset` the answer is lost, with `latencyMs` it comes late (after the client's deadline
+     * if longer), with `hang` it never comes, with `code`/`httpStatus` the vendor reports a failure
+     * although it did the work. Without it a fault replaces the call: nothing is carried out
+     * (except after `latencyMs` alone, which delays and then carries out).
+     */
+    carryOut: z.boolean().optional(),
+    /** Only calls whose body names these (e.g. one task's next stop); any call when absent. */
+    match: faultMatchSchema.optional(),
   })
   .refine((f) => f.code !== undefined || f.httpStatus !== undefined || f.latencyMs !== undefined || f.hang === true || f.reset === true, {
     message: 'a fault needs an effect: code, httpStatus, latencyMs, hang or reset',
@@ -48,6 +71,8 @@ export const faultSchema = z.object({
   latencyMs: z.number().int().nullable(),
   hang: z.boolean(),
   reset: z.boolean(),
+  carryOut: z.boolean(),
+  match: faultMatchSchema.nullable(),
   /** Hits left; null = unlimited. */
   remaining: z.number().int().nullable(),
   hits: z.number().int(),
@@ -158,11 +183,27 @@ export const callRecordSchema = z.object({
   rawBody: z.string().nullable(),
   /** First 16 hex digits of sha256(token header): compare, never read the credential back. */
   tokenSha256: z.string().nullable(),
+  /** The caller's `x-rtmp-operator-instance` header: which process made the call. */
+  instance: z.string().nullable(),
+  /** The caller's address and port: which connection carried the call. */
+  peer: z.string().nullable(),
+  /** The code and status answered (injected or not); null when no answer was sent. */
   code: z.number().int().nullable(),
   httpStatus: z.number().int().nullable(),
   message: z.string().nullable(),
-  outcome: z.enum(['answered', 'hang', 'reset']),
+  /**
+   * `answered`; `abandoned` when the answer was ready only after the client had hung up (a late
+   * answer past its deadline); `hang` and `reset` from faults.
+   */
+  outcome: z.enum(['answered', 'abandoned', 'hang', 'reset']),
+  /**
+   * The code the emulator's own handling produced when it carried the call out (0, 2101, 2102...),
+   * whatever was then answered; null when a fault answered in its place.
+   */
+  appliedCode: z.number().int().nullable(),
   fault: z.string().nullable(),
+  /** When the answer was sent or the connection dropped (`at` is when the call arrived). */
+  doneAt: z.string(),
 });
 export type CallRecord = z.infer<typeof callRecordSchema>;
 

@@ -22,3 +22,10 @@ export function sendJson(res: ServerResponse, status: number, text: string): voi
   res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
+
+/** A plain-text answer, like a gateway's or proxy's error page (no vendor code in it). */
+export function sendText(res: ServerResponse, status: number, text: string): void {
+  if (res.destroyed || res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'text/plain;charset=UTF-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

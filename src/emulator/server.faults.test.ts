@@ -37,6 +37,16 @@ async function outcome(p: Promise<unknown>): Promise<string> {
   }
 }
 
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 const start = (): Promise<string> => outcome(client.startRtmp(vendorSampleStartRequest, creds));
 const stop = (): Promise<string> => outcome(client.stopRtmp(vendorSampleStopRequest, creds));
 
@@ -104,6 +114,103 @@ describe('faults', () => {
     expect(await start()).toBe('ok');
   });
 
+  it('without carryOut, a reset carries nothing out', async () => {
+    await emu.control.addFault({ reset: true, count: 1 });
+    await expect(client.startRtmp(vendorSampleStartRequest, creds)).rejects.toMatchObject({ outcome: 'unknown' });
+    expect(await emu.control.tasks()).toEqual([]);
+    expect((await emu.control.calls())[0]).toMatchObject({ outcome: 'reset', appliedCode: null });
+  });
+
+  it('an HTTP status without a code answers like a gateway: no vendor code in the body', async () => {
+    await emu.control.addFault({ httpStatus: 403, count: 1 });
+    await expect(client.startRtmp(vendorSampleStartRequest, creds)).rejects.toMatchObject({ code: 'HttpStatus', httpStatus: 403, classification: 'configuration', outcome: 'refused' });
+    expect((await emu.control.calls())[0]).toMatchObject({ code: null, httpStatus: 403, appliedCode: null });
+  });
+});
+
+describe('lost and late answers (carryOut)', () => {
+  it('carries a start out, then drops the connection: the client cannot know, the push runs', async () => {
+    const fault = await emu.control.addFault({ endpoint: 'startrtmp', carryOut: true, reset: true, count: 1 });
+    await expect(client.startRtmp(vendorSampleStartRequest, creds)).rejects.toMatchObject({ code: 'Network', classification: 'retryable', outcome: 'unknown' });
+    expect(await emu.control.tasks()).toHaveLength(1);
+    expect((await emu.control.calls())[0]).toMatchObject({ outcome: 'reset', code: null, appliedCode: 0, fault: fault.id });
+  });
+
+  it('carries a stop out, then drops the connection: the push is gone and the retried stop is already stopped', async () => {
+    expect(await start()).toBe('ok');
+    await emu.control.addFault({ endpoint: 'stoprtmp', carryOut: true, reset: true, count: 1 });
+    expect(await stop()).toBe('Network');
+    expect(await emu.control.tasks()).toEqual([]);
+    expect(await client.stopRtmp(vendorSampleStopRequest, creds)).toMatchObject({ alreadyStopped: true });
+  });
+
+  it('carries a start out at once and answers after the client deadline: the push runs before the client gives up', async () => {
+    await emu.control.addFault({ endpoint: 'startrtmp', carryOut: true, latencyMs: 800, count: 1 });
+    await expect(client.startRtmp(vendorSampleStartRequest, creds, { timeoutMs: 150 })).rejects.toMatchObject({ code: 'DeadlineExceeded', outcome: 'unknown' });
+    expect(await emu.control.tasks()).toHaveLength(1);
+    const late = await eventually(async () => (await emu.control.calls()).find((c) => c.outcome !== 'answered'));
+    expect(late).toMatchObject({ outcome: 'abandoned', code: 0, appliedCode: 0 });
+    expect(Date.parse(late.doneAt) - Date.parse(late.at)).toBeGreaterThanOrEqual(780);
+  });
+
+  it('a late answer the client waits for is the real one', async () => {
+    await emu.control.addFault({ carryOut: true, latencyMs: 100, count: 1 });
+    expect(await start()).toBe('ok');
+    expect((await emu.control.calls())[0]).toMatchObject({ outcome: 'answered', code: 0, appliedCode: 0 });
+  });
+
+  it('carries a call out and answers a failure code anyway (2104 though it worked)', async () => {
+    await emu.control.addFault({ carryOut: true, code: 2104, count: 1 });
+    expect(await start()).toBe('2104');
+    expect(await emu.control.tasks()).toHaveLength(1);
+    expect((await emu.control.calls())[0]).toMatchObject({ code: 2104, appliedCode: 0 });
+  });
+
+  it('carries a call out and never answers (hang)', async () => {
+    await emu.control.addFault({ carryOut: true, hang: true, count: 1 });
+    expect(await outcome(client.startRtmp(vendorSampleStartRequest, creds, { timeoutMs: 150 }))).toBe('DeadlineExceeded');
+    expect(await emu.control.tasks()).toHaveLength(1);
+    expect((await emu.control.calls())[0]).toMatchObject({ outcome: 'hang', appliedCode: 0 });
+  });
+
+  it('as a probability per endpoint: only the stops it rolls for lose their answer', async () => {
+    await emu.control.addFault({ endpoint: 'stoprtmp', carryOut: true, reset: true, rate: 0.2 });
+    dice = [0.5, 0.1];
+    expect([await start(), await stop(), await start(), await stop()]).toEqual(['ok', 'ok', 'ok', 'Network']);
+    expect((await emu.control.calls()).map((c) => [c.endpoint, c.outcome, c.appliedCode])).toEqual([
+      ['startrtmp', 'answered', 0],
+      ['stoprtmp', 'answered', 0],
+      ['startrtmp', 'answered', 0],
+      ['stoprtmp', 'reset', 0],
+    ]);
+  });
+
+  it('one-shot, for one task: only the call naming it is hit', async () => {
+    const other = { ...vendorSampleStartRequest, taskid: 'other-task' };
+    await emu.control.addFault({ carryOut: true, reset: true, count: 1, match: { taskid: vendorSampleStartRequest.taskid } });
+    expect(await outcome(client.startRtmp(other, creds))).toBe('ok');
+    expect(await start()).toBe('Network');
+    expect(await start()).toBe('ok');
+    expect((await emu.control.tasks()).map((t) => t.taskid).sort()).toEqual([vendorSampleStartRequest.taskid, 'other-task'].sort());
+  });
+
+  it('records which instance made each call, and can be limited to it', async () => {
+    const old = new JocloudClient({ endpoint: emu.url, instance: 'pod-a_1' });
+    try {
+      await emu.control.addFault({ code: 2104, match: { instance: 'pod-a_1' } });
+      expect(await outcome(old.startRtmp(vendorSampleStartRequest, creds))).toBe('2104');
+      expect(await start()).toBe('ok');
+      expect((await emu.control.calls()).map((c) => [c.instance, c.code])).toEqual([
+        ['pod-a_1', 2104],
+        [null, 0],
+      ]);
+    } finally {
+      await old.close();
+    }
+  });
+});
+
+describe('fault bookkeeping', () => {
   it('are all removed by DELETE /_emulator/faults', async () => {
     await emu.control.addFault({ code: 2104 });
     await emu.control.addFault({ reset: true });

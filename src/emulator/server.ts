@@ -3,20 +3,17 @@
 // CLI command wraps the same function.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { normalizePathPrefix, type VendorEndpointName } from '../jocloud/endpoint.js';
-import { parseVendorJson } from '../jocloud/json.js';
+import { normalizePathPrefix } from '../jocloud/endpoint.js';
 import type { Logger } from '../observability/logger.js';
 import { devAccount, type Account } from './accounts.js';
-import { CallLog, tokenFingerprint } from './call-log.js';
-import type { CallRecord, Fault } from './control-api.js';
+import { CallLog } from './call-log.js';
+import { faultSpecSchema, type FaultSpec } from './control-api.js';
 import { EmulatorControl } from './control-client.js';
 import { CONTROL_PREFIX, controlJson, handleControl } from './control-routes.js';
 import { FaultRegistry } from './faults.js';
 import { BodyTooLargeError, readBody, sendJson } from './http-io.js';
-import { toJsonSafe } from './json-safe.js';
 import { VendorEmulator } from './vendor-emulator.js';
-import { handleVendorCall, type VendorCall } from './vendor-routes.js';
+import { serveVendorCall, type ExchangeDeps } from './vendor-exchange.js';
 
 export interface EmulatorOptions {
   /** Default 127.0.0.1. */
@@ -39,6 +36,8 @@ export interface EmulatorOptions {
   readonly logger?: Logger;
   /** Dice for fault rates (tests make them deterministic). */
   readonly random?: () => number;
+  /** Faults in place from the start, as if POSTed to /_emulator/faults (a reset removes them). */
+  readonly faults?: readonly FaultSpec[];
 }
 
 export interface RunningEmulator {
@@ -70,68 +69,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   });
   const calls = new CallLog();
   const faults = new FaultRegistry(opts.random);
+  for (const spec of opts.faults ?? []) faults.add(faultSpecSchema.parse(spec));
   const closing = new AbortController();
+  const exchange: ExchangeDeps = { emulator, accounts, calls, faults, closing: closing.signal, maxBodyBytes: MAX_BODY_BYTES, logger };
 
   const vendorRoute = new RegExp(`^${escapeRegExp(basePath)}/app/([^/]+)/(.+)/(startrtmp|stoprtmp)$`);
-
-  async function onVendorCall(req: IncomingMessage, res: ServerResponse, url: URL, pathAppid: string, pathPrefix: string, endpoint: VendorEndpointName): Promise<void> {
-    const traceId = url.searchParams.get('traceId') ?? undefined;
-    const token = header(req, 'token');
-    const base = { at: new Date().toISOString(), endpoint, traceId: traceId ?? null, appid: pathAppid, pathPrefix, tokenSha256: tokenFingerprint(token) };
-    let body = '';
-
-    function record(partial: Pick<CallRecord, 'code' | 'httpStatus' | 'message' | 'outcome' | 'fault'>, parsed: unknown): void {
-      const bodyFields = parsed === undefined ? { body: null, rawBody: body.slice(0, 4096) } : { body: toJsonSafe(parsed), rawBody: null };
-      calls.add({ ...base, ...bodyFields, ...partial });
-      logger?.info({ endpoint, traceId, appid: pathAppid, code: partial.code, httpStatus: partial.httpStatus, outcome: partial.outcome, fault: partial.fault }, 'vendor call');
-    }
-    function answer(code: number, message: string, fault: Fault | null, parsed: unknown, httpStatus = 200): void {
-      record({ code, httpStatus, message, outcome: 'answered', fault: fault?.id ?? null }, parsed);
-      sendJson(res, httpStatus, JSON.stringify({ code, message, traceId: traceId ?? '' }));
-    }
-
-    try {
-      body = await readBody(req, MAX_BODY_BYTES);
-    } catch (err) {
-      if (!(err instanceof BodyTooLargeError)) throw err;
-      answer(2101, `invalid parameter: ${err.message}`, null, undefined);
-      return;
-    }
-
-    const fault = faults.take(endpoint);
-    if (fault !== undefined) {
-      const parsed = tryParse(body);
-      if (fault.latencyMs !== null) {
-        try {
-          await sleep(fault.latencyMs, undefined, { signal: closing.signal });
-        } catch {
-          res.destroy();
-          return;
-        }
-      }
-      if (fault.hang) {
-        record({ code: null, httpStatus: null, message: null, outcome: 'hang', fault: fault.id }, parsed);
-        return; // The socket stays open until the client gives up or the emulator closes.
-      }
-      if (fault.reset) {
-        record({ code: null, httpStatus: null, message: null, outcome: 'reset', fault: fault.id }, parsed);
-        req.socket.destroy();
-        return;
-      }
-      if (fault.httpStatus !== null) {
-        answer(fault.code ?? 2104, `injected fault ${fault.id}: HTTP ${fault.httpStatus}`, fault, parsed, fault.httpStatus);
-        return;
-      }
-      if (fault.code !== null) {
-        answer(fault.code, `injected fault ${fault.id}`, fault, parsed);
-        return;
-      }
-      // Latency alone: the call is then handled normally.
-    }
-    const call: VendorCall = { endpoint, pathAppid, token, contentType: header(req, 'content-type'), traceId, body };
-    const handled = handleVendorCall(emulator, accounts, call);
-    answer(handled.code, handled.message, fault ?? null, handled.parsedBody);
-  }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://emulator.invalid');
@@ -159,7 +101,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       sendJson(res, 405, JSON.stringify({ code: 405, message: 'method not allowed: use POST', traceId: url.searchParams.get('traceId') ?? '' }));
       return;
     }
-    await onVendorCall(req, res, url, m[1], m[2], m[3] === 'startrtmp' ? 'startrtmp' : 'stoprtmp');
+    const route = { endpoint: m[3] === 'startrtmp' ? ('startrtmp' as const) : ('stoprtmp' as const), pathAppid: m[1], pathPrefix: m[2], traceId: url.searchParams.get('traceId') ?? undefined };
+    await serveVendorCall(exchange, req, res, route);
   }
 
   const server = createServer((req, res) => {
@@ -198,19 +141,6 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       return closed;
     },
   };
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v.join(',') : v;
-}
-
-function tryParse(body: string): unknown {
-  try {
-    return parseVendorJson(body);
-  } catch {
-    return undefined;
-  }
 }
 
 function urlHost(host: string): string {

@@ -8,6 +8,7 @@ import { JocloudClient, type VendorCallObservation } from './client.js';
 import { VendorError } from './errors.js';
 import { parseVendorJson } from './json.js';
 import { vendorSampleStartRequestText, vendorSampleStopRequestText } from '../../test/fixtures/vendor-rules.js';
+import { gatewayStatusVerdicts, vendorCodeVerdicts } from '../../test/fixtures/vendor-verdicts.js';
 import { startRtmpRequestSchema, stopRtmpRequestSchema, type StartRtmpRequest, type StopRtmpRequest } from './wire.js';
 
 // The vendor page's samples, verbatim (shared with the wire-schema and emulator tests).
@@ -143,36 +144,60 @@ describe('the request on the wire', () => {
 });
 
 describe('vendor answers', () => {
-  it.each([
-    [1000, 'NoToken', 'credentials'],
-    [1001, 'InvalidToken', 'credentials'],
-    [1002, 'NoAppid', 'credentials'],
-    [2101, 'InvalidParameter', 'terminal'],
-    [2102, 'AbnormalStreamStatus', 'retryable'],
-    [2103, 'VendorTimeout', 'retryable'],
-    [2104, 'VendorInternalError', 'retryable'],
-    [4242, 'UnknownVendorCode', 'retryable'],
-  ])('code %i → %s (%s)', async (code, name, classification) => {
+  it.each(vendorCodeVerdicts)('startrtmp code %i → %s (%s, outcome %s)', async (code, name, classification, outcome) => {
     handler = (_req, res) => answerJson(res, 200, { code, message: 'nope', traceId: 'v' });
     const err = await failure(client({ traceIds: () => 'sent-trace' }).startRtmp(startSample, creds));
-    expect(err).toMatchObject({ code: name, classification, vendorCode: code, httpStatus: 200, traceId: 'sent-trace', endpoint: 'startrtmp' });
+    expect(err).toMatchObject({ code: name, classification, outcome, vendorCode: code, httpStatus: 200, traceId: 'sent-trace', endpoint: 'startrtmp' });
     expect(err.message).toContain(String(code));
   });
 
+  it('stoprtmp answered 2102 (no such running push) resolves as already stopped', async () => {
+    handler = (_req, res) => answerJson(res, 200, { code: 2102, message: 'task not found', traceId: 'v' });
+    const result = await client({ traceIds: () => 'sent-trace' }).stopRtmp(stopSample, creds);
+    expect(result).toEqual({ code: 2102, alreadyStopped: true, message: 'task not found', traceId: 'sent-trace', responseTraceId: 'v' });
+  });
+
+  it('stoprtmp answered 0 is not already stopped', async () => {
+    handler = ok();
+    expect(await client().stopRtmp(stopSample, creds)).toMatchObject({ code: 0, alreadyStopped: false });
+  });
+
   it.each([
-    [500, 'retryable'],
-    [502, 'retryable'],
-    [503, 'retryable'],
-    [408, 'retryable'],
-    [429, 'retryable'],
-    [400, 'terminal'],
-    [403, 'terminal'],
-    [404, 'terminal'],
-  ])('HTTP %i → HttpStatus (%s)', async (status, classification) => {
+    [2101, 'InvalidParameter'],
+    [2104, 'VendorInternalError'],
+    [1001, 'InvalidToken'],
+  ])('stoprtmp code %i still fails (%s)', async (code, name) => {
+    handler = (_req, res) => answerJson(res, 200, { code, message: 'nope', traceId: 'v' });
+    expect(await failure(client().stopRtmp(stopSample, creds))).toMatchObject({ code: name, vendorCode: code, endpoint: 'stoprtmp' });
+  });
+
+  it.each(gatewayStatusVerdicts)('HTTP %i from a gateway → HttpStatus (%s, outcome %s)', async (status, classification, outcome) => {
     handler = (_req, res) => answerJson(res, status, '<html>gateway says no</html>');
     const err = await failure(client().stopRtmp(stopSample, creds));
-    expect(err).toMatchObject({ code: 'HttpStatus', classification, httpStatus: status });
+    expect(err).toMatchObject({ code: 'HttpStatus', classification, outcome, httpStatus: status });
     expect(err.vendorCode).toBeUndefined();
+  });
+
+  it('an HTTP 4xx whose JSON code is not one of the vendor codes is a configuration error, never terminal', async () => {
+    handler = (_req, res) => answerJson(res, 404, { code: 404, message: 'no route', traceId: '' });
+    const err = await failure(client().startRtmp(startSample, creds));
+    expect(err).toMatchObject({ code: 'HttpStatus', classification: 'configuration', outcome: 'refused', httpStatus: 404 });
+    expect(err.vendorCode).toBeUndefined();
+  });
+
+  it.each([
+    [400, 2101, 'InvalidParameter', 'terminal'],
+    [401, 1001, 'InvalidToken', 'credentials'],
+    [500, 2104, 'VendorInternalError', 'retryable'],
+  ])('HTTP %i carrying vendor code %i is judged by the code (%s)', async (status, code, name, classification) => {
+    handler = (_req, res) => answerJson(res, status, { code, message: 'vendor says', traceId: 'v' });
+    const err = await failure(client().startRtmp(startSample, creds));
+    expect(err).toMatchObject({ code: name, classification, vendorCode: code, httpStatus: status });
+  });
+
+  it('HTTP 404 carrying 2102 on stoprtmp is also already stopped', async () => {
+    handler = (_req, res) => answerJson(res, 404, { code: 2102, message: 'task not found', traceId: 'v' });
+    expect(await client().stopRtmp(stopSample, creds)).toMatchObject({ code: 2102, alreadyStopped: true });
   });
 
   it.each([
@@ -183,7 +208,7 @@ describe('vendor answers', () => {
   ])('%s → BadResponse (retryable)', async (_reason, body) => {
     handler = (_req, res) => answerJson(res, 200, body);
     const err = await failure(client().startRtmp(startSample, creds));
-    expect(err).toMatchObject({ code: 'BadResponse', classification: 'retryable' });
+    expect(err).toMatchObject({ code: 'BadResponse', classification: 'retryable', outcome: 'unknown' });
   });
 
   it('never puts credentials or an auth_key into the error message', async () => {
@@ -203,7 +228,7 @@ describe('transport failures', () => {
     const started = Date.now();
     const err = await failure(client({ timeouts: { requestMs: 300 } }).startRtmp(startSample, creds));
     const elapsed = Date.now() - started;
-    expect(err).toMatchObject({ code: 'DeadlineExceeded', classification: 'retryable' });
+    expect(err).toMatchObject({ code: 'DeadlineExceeded', classification: 'retryable', outcome: 'unknown' });
     expect(elapsed).toBeGreaterThanOrEqual(250);
     expect(elapsed).toBeLessThan(1_500);
   });
@@ -235,10 +260,10 @@ describe('transport failures', () => {
     expect(Date.now() - started).toBeLessThan(1_500);
   });
 
-  it('a connection reset yields Network (retryable)', async () => {
+  it('a connection reset after the request was sent yields Network (retryable), outcome unknown', async () => {
     handler = (req) => req.socket.destroy();
     const err = await failure(client().startRtmp(startSample, creds));
-    expect(err).toMatchObject({ code: 'Network', classification: 'retryable' });
+    expect(err).toMatchObject({ code: 'Network', classification: 'retryable', outcome: 'unknown' });
   });
 
   it('a refused connection yields Network (retryable)', async () => {
@@ -247,8 +272,28 @@ describe('transport failures', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const err = await failure(client({ endpoint: `http://127.0.0.1:${port}` }).startRtmp(startSample, creds));
-    expect(err).toMatchObject({ code: 'Network', classification: 'retryable' });
+    expect(err).toMatchObject({ code: 'Network', classification: 'retryable', outcome: 'refused' });
     expect(err.message).toContain('ECONNREFUSED');
+  });
+});
+
+describe('the instance header', () => {
+  it('names the calling process when an instance is given', async () => {
+    handler = ok();
+    await client({ instance: 'operator-7d9f_ab12' }).startRtmp(startSample, creds);
+    expect(received[0]!.headers['x-rtmp-operator-instance']).toBe('operator-7d9f_ab12');
+  });
+
+  it('is not sent without one', async () => {
+    handler = ok();
+    await client().startRtmp(startSample, creds);
+    expect(received[0]!.headers['x-rtmp-operator-instance']).toBeUndefined();
+  });
+
+  it('replaces characters a header cannot carry', async () => {
+    handler = ok();
+    await client({ instance: 'pod one\n' }).stopRtmp(stopSample, creds);
+    expect(received[0]!.headers['x-rtmp-operator-instance']).toBe('pod_one_');
   });
 });
 
@@ -259,7 +304,7 @@ describe('observability', () => {
     handler = ok();
     await c.startRtmp(startSample, creds);
     handler = (_req, res) => answerJson(res, 200, { code: 2102, message: 'task not found', traceId: 'v' });
-    await failure(c.stopRtmp(stopSample, creds));
+    await c.stopRtmp(stopSample, creds);
     handler = () => undefined;
     await failure(c.stopRtmp(stopSample, creds));
     expect(seen.map(({ endpoint, code }) => ({ endpoint, code }))).toEqual([

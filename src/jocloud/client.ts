@@ -1,16 +1,20 @@
 // The vendor client: one keep-alive undici Pool for the configured origin, a hard deadline on every
-// call, and every failure turned into a classified VendorError. It never retries: whether and when
-// to call again is the reconciler's decision (it knows the backoff and the resource).
+// call, and every failure turned into a classified VendorError (errors.ts: what to do next, and
+// whether the vendor may have acted). Vendor quirks stay here: stoprtmp answered 2102 (nothing
+// running to stop) is a success. It never retries: whether and when to call again is the
+// reconciler's decision (it knows the backoff and the resource).
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import type { Logger } from '../observability/logger.js';
 import { redactUrlList } from '../observability/redact.js';
 import { basicToken, TOKEN_HEADER, type Credentials } from './auth.js';
 import { normalizePathPrefix, parseBaseUrl, vendorRequestPath, type VendorBase, type VendorEndpointName } from './endpoint.js';
-import { classifyHttpStatus, classifyVendorCode, scrubSecrets, VendorError, type VendorErrorCode } from './errors.js';
+import { classifyHttpStatus, classifyVendorCode, isKnownVendorCode, scrubSecrets, VendorError } from './errors.js';
+import { INSTANCE_HEADER, instanceHeaderValue } from './instance.js';
 import { parseVendorJson, stringifyVendorJson } from './json.js';
 import { createTraceIdGenerator, type TraceIdGenerator } from './trace-id.js';
-import { vendorResponseSchema, type StartRtmpRequest, type StopRtmpRequest } from './wire.js';
+import { transportError } from './transport-errors.js';
+import { vendorResponseSchema, type StartRtmpRequest, type StopRtmpRequest, type VendorResponse } from './wire.js';
 
 export interface ClientTimeouts {
   /** TCP + TLS handshake. */
@@ -51,6 +55,12 @@ export interface JocloudClientOptions {
   readonly traceIds?: TraceIdGenerator;
   /** Upper bound of parallel sockets to the vendor (the operator's QPS limit sits in front). */
   readonly connections?: number;
+  /**
+   * This process's name (e.g. its leader-election identity), sent as `x-rtmp-operator-instance` so
+   * the calls of two replicas can be told apart at the vendor end (the emulator logs it). Not sent
+   * when absent.
+   */
+  readonly instance?: string;
 }
 
 export interface CallOptions {
@@ -66,6 +76,19 @@ export interface VendorSuccess {
   readonly traceId: string;
   /** The traceId the vendor answered with (the vendor may use its own). */
   readonly responseTraceId: string;
+}
+
+/** What stoprtmp resolves with: stopped now, or there was nothing running to stop. */
+export interface StopSuccess extends Omit<VendorSuccess, 'code'> {
+  /** 0, or 2102 when the vendor had no such running push. */
+  readonly code: 0 | 2102;
+  /** The vendor answered 2102: no such running push, so it is as good as stopped. */
+  readonly alreadyStopped: boolean;
+}
+
+/** A vendor answer with a code, before it is judged (any HTTP status). */
+interface Answer extends VendorResponse {
+  readonly httpStatus: number;
 }
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -85,6 +108,7 @@ export class JocloudClient {
   private readonly logger: Logger | undefined;
   private readonly onCall: ((o: VendorCallObservation) => void) | undefined;
   private readonly nextTraceId: TraceIdGenerator;
+  private readonly extraHeaders: Readonly<Record<string, string>>;
 
   constructor(opts: JocloudClientOptions) {
     this.base = parseBaseUrl(opts.endpoint);
@@ -93,6 +117,7 @@ export class JocloudClient {
     this.logger = opts.logger;
     this.onCall = opts.onCall;
     this.nextTraceId = opts.traceIds ?? createTraceIdGenerator();
+    this.extraHeaders = opts.instance === undefined ? {} : { [INSTANCE_HEADER]: instanceHeaderValue(opts.instance) };
     this.pool = new Pool(this.base.origin, {
       connections: opts.connections ?? 16,
       pipelining: 1,
@@ -105,14 +130,18 @@ export class JocloudClient {
     });
   }
 
-  startRtmp(req: StartRtmpRequest, creds: Credentials, opts?: CallOptions): Promise<VendorSuccess> {
+  async startRtmp(req: StartRtmpRequest, creds: Credentials, opts?: CallOptions): Promise<VendorSuccess> {
     const fields = { appid: req.appid.toString(), roomid: req.roomid, streamtype: req.streamtype, taskid: req.taskid, uid: req.uid, rtmpurl: redactUrlList(req.rtmpurl) };
-    return this.call('startrtmp', req.appid, req, fields, creds, opts);
+    const { ctx, answer } = await this.call('startrtmp', req.appid, req, fields, creds, opts);
+    return { code: 0, message: answer.message, traceId: ctx.traceId, responseTraceId: answer.traceId };
   }
 
-  stopRtmp(req: StopRtmpRequest, creds: Credentials, opts?: CallOptions): Promise<VendorSuccess> {
+  /** Resolves also when the vendor answers 2102 (no such running push): `alreadyStopped`. */
+  async stopRtmp(req: StopRtmpRequest, creds: Credentials, opts?: CallOptions): Promise<StopSuccess> {
     const fields = { appid: req.appid.toString(), roomid: req.roomid, streamtype: req.streamtype, taskid: req.taskid, uid: req.uid };
-    return this.call('stoprtmp', req.appid, req, fields, creds, opts);
+    const { ctx, answer } = await this.call('stoprtmp', req.appid, req, fields, creds, opts, STOPPED_ALREADY);
+    const alreadyStopped = answer.code === STOPPED_ALREADY;
+    return { code: alreadyStopped ? STOPPED_ALREADY : 0, alreadyStopped, message: answer.message, traceId: ctx.traceId, responseTraceId: answer.traceId };
   }
 
   /** Closes idle sockets and waits for calls in flight (each is bounded by its deadline). */
@@ -120,6 +149,7 @@ export class JocloudClient {
     await this.pool.close();
   }
 
+  /** One exchange; resolves with a success answer (code 0 or `alsoSuccess`), else throws a VendorError. */
   private async call(
     endpoint: VendorEndpointName,
     appid: bigint,
@@ -127,7 +157,8 @@ export class JocloudClient {
     logFields: Record<string, unknown>,
     creds: Credentials,
     opts: CallOptions | undefined,
-  ): Promise<VendorSuccess> {
+    alsoSuccess?: number,
+  ): Promise<{ ctx: CallContext; answer: Answer }> {
     const traceId = this.nextTraceId();
     const token = basicToken(creds);
     const ctx: CallContext = { endpoint, traceId, secrets: [creds.restfulSecret, creds.restfulId, token.slice('Basic '.length)] };
@@ -135,9 +166,10 @@ export class JocloudClient {
     const signal = opts?.signal === undefined ? deadline : AbortSignal.any([opts.signal, deadline]);
     const started = performance.now();
     try {
-      const result = await this.send(ctx, appid, body, token, signal, deadline, opts?.signal);
-      this.observe(ctx, logFields, started, '0', undefined);
-      return result;
+      const answer = await this.send(ctx, appid, body, token, signal, deadline, opts?.signal);
+      if (answer.code !== 0 && answer.code !== alsoSuccess) throw vendorCodeError(ctx, answer);
+      this.observe(ctx, logFields, started, String(answer.code), undefined);
+      return { ctx, answer };
     } catch (err) {
       const vendorError = err instanceof VendorError ? err : transportError(ctx, err, deadline, opts?.signal);
       const code = vendorError.vendorCode !== undefined ? String(vendorError.vendorCode) : vendorError.code;
@@ -148,11 +180,12 @@ export class JocloudClient {
 
   private observe(ctx: CallContext, logFields: Record<string, unknown>, started: number, code: string, error: VendorError | undefined): void {
     const durationMs = Math.round((performance.now() - started) * 10) / 10;
-    const outcome = error === undefined ? {} : { classification: error.classification, err: error.message };
+    const outcome = error === undefined ? {} : { classification: error.classification, outcome: error.outcome, err: error.message };
     this.logger?.debug({ ...logFields, endpoint: ctx.endpoint, traceId: ctx.traceId, code, durationMs, ...outcome }, 'vendor call');
     this.onCall?.({ endpoint: ctx.endpoint, code, durationMs });
   }
 
+  /** Sends the request; resolves with any answer that carries a vendor code, else throws. */
   private async send(
     ctx: CallContext,
     appid: bigint,
@@ -161,11 +194,11 @@ export class JocloudClient {
     signal: AbortSignal,
     deadline: AbortSignal,
     callerSignal: AbortSignal | undefined,
-  ): Promise<VendorSuccess> {
+  ): Promise<Answer> {
     const res = await this.pool.request({
       method: 'POST',
       path: vendorRequestPath(this.base, this.pathPrefix, appid, ctx.endpoint, ctx.traceId),
-      headers: { [TOKEN_HEADER]: token, 'content-type': CONTENT_TYPE, accept: 'application/json' },
+      headers: { ...this.extraHeaders, [TOKEN_HEADER]: token, 'content-type': CONTENT_TYPE, accept: 'application/json' },
       body: stringifyVendorJson(body),
       signal,
     });
@@ -176,9 +209,13 @@ export class JocloudClient {
       throw transportError(ctx, err, deadline, callerSignal);
     }
     if (res.statusCode < 200 || res.statusCode > 299) {
+      // The vendor itself may put its verdict in an error status; anything else (a gateway's page,
+      // a proxy's 401, a 404 for a wrong path prefix) is judged by the HTTP status alone.
+      const vendorAnswer = vendorCodeIn(text);
+      if (vendorAnswer !== undefined && isKnownVendorCode(vendorAnswer.code)) return { ...vendorAnswer, httpStatus: res.statusCode };
       throw new VendorError({
         code: 'HttpStatus',
-        classification: classifyHttpStatus(res.statusCode),
+        ...classifyHttpStatus(res.statusCode),
         endpoint: ctx.endpoint,
         traceId: ctx.traceId,
         httpStatus: res.statusCode,
@@ -196,27 +233,39 @@ export class JocloudClient {
       const first = checked.error.issues[0];
       throw badResponse(ctx, res.statusCode, `unexpected body shape (${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid'})`);
     }
-    const { code, message, traceId: responseTraceId } = checked.data;
-    if (code !== 0) {
-      const cls = classifyVendorCode(code);
-      throw new VendorError({
-        code: cls.code,
-        classification: cls.classification,
-        endpoint: ctx.endpoint,
-        traceId: ctx.traceId,
-        vendorCode: code,
-        httpStatus: res.statusCode,
-        message: `${ctx.endpoint}: vendor answered ${code} (${cls.code}): ${scrubSecrets(message, ctx.secrets)}`,
-      });
-    }
-    return { code: 0, message, traceId: ctx.traceId, responseTraceId };
+    return { ...checked.data, httpStatus: res.statusCode };
   }
+}
+
+const STOPPED_ALREADY = 2102;
+
+function vendorCodeIn(text: string): VendorResponse | undefined {
+  try {
+    const checked = vendorResponseSchema.safeParse(parseVendorJson(text));
+    return checked.success ? checked.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function vendorCodeError(ctx: CallContext, answer: Answer): VendorError {
+  const cls = classifyVendorCode(answer.code);
+  return new VendorError({
+    ...cls,
+    endpoint: ctx.endpoint,
+    traceId: ctx.traceId,
+    vendorCode: answer.code,
+    httpStatus: answer.httpStatus,
+    message: `${ctx.endpoint}: vendor answered ${answer.code} (${cls.code}): ${scrubSecrets(answer.message, ctx.secrets)}`,
+  });
 }
 
 function badResponse(ctx: CallContext, httpStatus: number, detail: string): VendorError {
   return new VendorError({
     code: 'BadResponse',
     classification: 'retryable',
+    // A success status with a garbled body: the vendor may well have acted.
+    outcome: 'unknown',
     endpoint: ctx.endpoint,
     traceId: ctx.traceId,
     httpStatus,
@@ -229,34 +278,4 @@ function snippet(text: string, ctx: CallContext): string {
   if (trimmed === '') return '';
   const short = trimmed.length > 200 ? `${trimmed.slice(0, 200)}…` : trimmed;
   return `: ${scrubSecrets(short, ctx.secrets)}`;
-}
-
-// undici error codes that mean "the peer took too long" rather than "the peer is unreachable".
-const timeoutCodes = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-const malformedCodes = new Set(['UND_ERR_RES_EXCEEDED_MAX_SIZE', 'HPE_INVALID_CONSTANT', 'HPE_INVALID_HEADER_TOKEN', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH']);
-
-function transportError(ctx: CallContext, err: unknown, deadline: AbortSignal, callerSignal: AbortSignal | undefined): VendorError {
-  const base = { endpoint: ctx.endpoint, traceId: ctx.traceId, classification: 'retryable' as const, cause: err };
-  if (deadline.aborted) {
-    return new VendorError({ ...base, code: 'DeadlineExceeded', message: `${ctx.endpoint}: no answer from the vendor within the deadline` });
-  }
-  if (callerSignal?.aborted === true) {
-    return new VendorError({ ...base, code: 'DeadlineExceeded', message: `${ctx.endpoint}: cancelled before the vendor answered` });
-  }
-  const code = errorCode(err);
-  let kind: VendorErrorCode = 'Network';
-  if (code !== undefined && timeoutCodes.has(code)) kind = 'DeadlineExceeded';
-  else if (code !== undefined && (malformedCodes.has(code) || code.startsWith('HPE_'))) kind = 'BadResponse';
-  const detail = code ?? (err instanceof Error ? err.name : 'unknown error');
-  return new VendorError({ ...base, code: kind, message: `${ctx.endpoint}: ${kind === 'Network' ? 'cannot reach the vendor' : kind === 'BadResponse' ? 'malformed vendor response' : 'vendor too slow'} (${detail})` });
-}
-
-function errorCode(err: unknown): string | undefined {
-  // undici wraps socket errors (UND_ERR_SOCKET); the errno (ECONNRESET, ECONNREFUSED) may sit on a cause.
-  const codes: string[] = [];
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const c = (e as Error & { code?: unknown }).code;
-    if (typeof c === 'string') codes.push(c);
-  }
-  return codes.find((c) => c !== 'UND_ERR_SOCKET') ?? codes[0];
 }

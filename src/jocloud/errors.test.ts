@@ -1,35 +1,25 @@
 import { describe, expect, it } from 'vitest';
+import { gatewayStatusVerdicts, vendorCodeVerdicts } from '../../test/fixtures/vendor-verdicts.js';
 import { classifyHttpStatus, classifyVendorCode, scrubSecrets } from './errors.js';
 
 describe('classifyVendorCode', () => {
-  it.each([
-    [1000, 'NoToken', 'credentials'],
-    [1001, 'InvalidToken', 'credentials'],
-    [1002, 'NoAppid', 'credentials'],
-    [2101, 'InvalidParameter', 'terminal'],
-    [2102, 'AbnormalStreamStatus', 'retryable'],
-    [2103, 'VendorTimeout', 'retryable'],
-    [2104, 'VendorInternalError', 'retryable'],
-    [2105, 'UnknownVendorCode', 'retryable'],
-    [-1, 'UnknownVendorCode', 'retryable'],
-  ])('%i → %s (%s)', (code, name, classification) => {
-    expect(classifyVendorCode(code)).toEqual({ code: name, classification });
+  it.each(vendorCodeVerdicts)('%i → %s (%s, outcome %s)', (code, name, classification, outcome) => {
+    expect(classifyVendorCode(code)).toEqual({ code: name, classification, outcome });
+  });
+
+  it('only 2101 is terminal', () => {
+    const terminal = [1000, 1001, 1002, 2101, 2102, 2103, 2104, 2105, 0, 404].filter((c) => classifyVendorCode(c).classification === 'terminal');
+    expect(terminal).toEqual([2101]);
   });
 });
 
-describe('classifyHttpStatus', () => {
-  it.each([
-    [500, 'retryable'],
-    [502, 'retryable'],
-    [503, 'retryable'],
-    [408, 'retryable'],
-    [429, 'retryable'],
-    [400, 'terminal'],
-    [401, 'terminal'],
-    [404, 'terminal'],
-    [301, 'terminal'],
-  ])('HTTP %i → %s', (status, classification) => {
-    expect(classifyHttpStatus(status)).toBe(classification);
+describe('classifyHttpStatus (an answer without a vendor code)', () => {
+  it.each(gatewayStatusVerdicts)('HTTP %i → %s, outcome %s', (status, classification, outcome) => {
+    expect(classifyHttpStatus(status)).toEqual({ classification, outcome });
+  });
+
+  it('redirects count as configuration errors too (they are not followed)', () => {
+    expect(classifyHttpStatus(301)).toEqual({ classification: 'configuration', outcome: 'refused' });
   });
 });
 

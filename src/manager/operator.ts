@@ -120,6 +120,8 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
     pathPrefix: settings.pathPrefix,
     ...(settings.vendorTimeouts !== undefined ? { timeouts: settings.vendorTimeouts } : {}),
     logger: logger.child({ component: 'jocloud' }),
+    // The Lease identity: the vendor end (the emulator's call log) can tell replicas' calls apart.
+    instance: identity,
     onCall: (o) => {
       metrics.vendorRequestsTotal.inc({ endpoint: o.endpoint, code: o.code });
       metrics.vendorRequestDuration.observe({ endpoint: o.endpoint }, o.durationMs / 1000);

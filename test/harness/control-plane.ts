@@ -11,10 +11,8 @@
 // verification, so every source looks the same to the tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, openSync, closeSync, rmSync, accessSync, constants as fsConstants } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { request as httpsRequest } from 'node:https';
-import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +22,23 @@ import {
   RbacAuthorizationV1Api,
   type AuthenticationV1TokenRequest,
 } from '@kubernetes/client-node';
+import {
+  cacheBinDir,
+  freePorts,
+  helpMentions,
+  httpsGetStatus,
+  installExitHandler,
+  isExecutable,
+  kubernetesMinor,
+  liveDirs,
+  spawnLogged,
+  tail,
+  terminate,
+  waitUntil,
+} from './daemons.js';
+import { startControllerManager, type ControllerManager } from './controller-manager.js';
+
+export { cacheBinDir };
 
 export interface ControlPlane {
   /** A kubeconfig file (token auth, insecure TLS) that kubectl and the operator can use. */
@@ -36,6 +51,11 @@ export interface ControlPlane {
   token: string;
   /** Which source was used, for logs: e.g. "binaries (/root/.cache/...)" or "k3s (rancher/k3s:...)". */
   description: string;
+  /**
+   * Starts kube-controller-manager (namespace deletion, garbage collection) against this control
+   * plane, stopped with it; opt-in for the CPU it costs. Fails if there is no binary.
+   */
+  startControllerManager(controllers?: readonly string[]): Promise<ControllerManager>;
   /** Stops the processes or container and removes the temporary files. Idempotent. */
   stop(): Promise<void>;
 }
@@ -47,12 +67,6 @@ const PROVISION_SCRIPT = fileURLToPath(new URL('../../scripts/provision-control-
 
 function log(message: string): void {
   process.stderr.write(`[control-plane] ${message}\n`);
-}
-
-/** Where scripts/provision-control-plane.sh leaves its binaries (same default as the script). */
-export function cacheBinDir(): string {
-  const cacheRoot = process.env.RTMP_OPERATOR_CACHE || path.join(homedir(), '.cache', 'rtmp-push-operator');
-  return path.join(cacheRoot, 'control-plane', 'bin');
 }
 
 export async function startControlPlane(): Promise<ControlPlane> {
@@ -93,32 +107,8 @@ export async function startControlPlane(): Promise<ControlPlane> {
 // ---------------------------------------------------------------------------------------
 // Local etcd + kube-apiserver processes
 
-/** Children still running, killed if the test process exits without calling stop(). */
-const liveChildren = new Set<ChildProcess>();
-const liveDirs = new Set<string>();
-let exitHandlerInstalled = false;
-
-function installExitHandler(): void {
-  if (exitHandlerInstalled) return;
-  exitHandlerInstalled = true;
-  // 'exit' handlers must be synchronous: SIGKILL and a synchronous rm are all we can do.
-  process.on('exit', () => {
-    for (const child of liveChildren) child.kill('SIGKILL');
-    for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
-  });
-}
-
 function hasBinaries(dir: string): boolean {
   return ['etcd', 'kube-apiserver'].every((name) => isExecutable(path.join(dir, name)));
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function assertBinaries(dir: string, source: string): void {
@@ -133,11 +123,13 @@ export async function startFromBinaries(binDir: string): Promise<ControlPlane> {
   const workDir = await mkdtemp(path.join(tmpdir(), 'rtmp-control-plane-'));
   liveDirs.add(workDir);
   const children: ChildProcess[] = [];
+  const managers: ControllerManager[] = [];
   let stopped = false;
 
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    for (const manager of managers.splice(0)) await manager.stop();
     // apiserver first, so it doesn't log a storm of etcd connection errors on the way down.
     for (const child of [...children].reverse()) await terminate(child);
     await rm(workDir, { recursive: true, force: true });
@@ -219,156 +211,17 @@ export async function startFromBinaries(binDir: string): Promise<ControlPlane> {
     await ensureNamespace(kubeConfig, 'default');
     const description = `binaries (${binDir}, Kubernetes 1.${minor ?? '?'})`;
     log(`${description} ready at ${server} in ${((Date.now() - started) / 1000).toFixed(1)} s; files in ${workDir}`);
-    return { kubeconfigPath, kubeConfig, server, token, description, stop };
+    const withControllerManager = async (controllers?: readonly string[]): Promise<ControllerManager> => {
+      if (stopped) throw new Error('the control plane is stopped');
+      const manager = await startControllerManager({ kubeconfigPath, binDir, ...(controllers !== undefined ? { controllers } : {}) });
+      managers.push(manager);
+      return manager;
+    };
+    return { kubeconfigPath, kubeConfig, server, token, description, startControllerManager: withControllerManager, stop };
   } catch (error) {
     await stop();
     throw error;
   }
-}
-
-function spawnLogged(command: string, args: string[], logFile: string): ChildProcess {
-  // The child writes straight into the file: no pipe for this process to drain.
-  const fd = openSync(logFile, 'a');
-  try {
-    const child = spawn(command, args, { stdio: ['ignore', fd, fd] });
-    liveChildren.add(child);
-    child.once('exit', () => liveChildren.delete(child));
-    // A spawn failure (ENOENT, EACCES) arrives as an event; record it and let the
-    // readiness wait report it with the log tail.
-    child.once('error', (error) => {
-      liveChildren.delete(child);
-      process.stderr.write(`[control-plane] ${path.basename(command)}: ${error.message}\n`);
-    });
-    return child;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function hasExited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null || !liveChildren.has(child);
-}
-
-async function terminate(child: ChildProcess): Promise<void> {
-  if (hasExited(child)) return;
-  child.kill('SIGTERM');
-  if (await exitedWithin(child, 10_000)) return;
-  child.kill('SIGKILL');
-  await exitedWithin(child, 5_000);
-}
-
-function exitedWithin(child: ChildProcess, ms: number): Promise<boolean> {
-  if (hasExited(child)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.off('exit', onExit);
-      resolve(false);
-    }, ms);
-    const onExit = (): void => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    child.once('exit', onExit);
-  });
-}
-
-async function waitUntil(
-  what: string,
-  timeoutMs: number,
-  mustStayAlive: ChildProcess[],
-  logTails: () => Promise<string>,
-  probe: () => Promise<boolean>,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const dead = mustStayAlive.find(hasExited);
-    if (dead) {
-      throw new Error(
-        `${what}: ${path.basename(dead.spawnfile)} exited (code ${dead.exitCode ?? 'none'}, signal ${dead.signalCode ?? 'none'}) during startup\n${await logTails()}`,
-      );
-    }
-    let lastError: string;
-    try {
-      if (await probe()) return;
-      lastError = 'not ready yet';
-    } catch (error) {
-      lastError = error instanceof Error ? error.message : String(error);
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`${what}: not ready after ${timeoutMs / 1000} s (last: ${lastError})\n${await logTails()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-async function tail(file: string, lines = 40): Promise<string> {
-  try {
-    return (await readFile(file, 'utf8')).trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-/** Distinct free loopback ports: all listeners are held open until every port is known. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const srv = createServer();
-          srv.once('error', reject);
-          srv.listen(0, '127.0.0.1', () => resolve(srv));
-        }),
-    ),
-  );
-  const ports = servers.map((srv) => {
-    const address = srv.address();
-    if (address === null || typeof address === 'string') throw new Error('unexpected server address');
-    return address.port;
-  });
-  await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
-  return ports;
-}
-
-function runCapture(command: string, args: string[]): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code: code ?? -1, output: Buffer.concat(chunks).toString('utf8') }));
-  });
-}
-
-async function helpMentions(binary: string, flag: string): Promise<boolean> {
-  const { output } = await runCapture(binary, ['--help']);
-  return output.includes(flag);
-}
-
-/** The minor version from `kube-apiserver --version` ("Kubernetes v1.20.2"), if it parses. */
-async function kubernetesMinor(binary: string): Promise<number | undefined> {
-  const { output } = await runCapture(binary, ['--version']);
-  const match = /v1\.(\d+)\./.exec(output);
-  return match?.[1] === undefined ? undefined : Number(match[1]);
-}
-
-function httpsGetStatus(url: string, token: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    // The serving certificate is self-signed by the apiserver at startup.
-    const req = httpsRequest(
-      url,
-      { headers: { Authorization: `Bearer ${token}` }, rejectUnauthorized: false, timeout: 2_000 },
-      (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      },
-    );
-    req.once('timeout', () => req.destroy(new Error('timeout')));
-    req.once('error', reject);
-    req.end();
-  });
 }
 
 async function writeKubeconfig(file: string, server: string, token: string): Promise<KubeConfig> {
@@ -482,7 +335,10 @@ async function startK3s(): Promise<ControlPlane> {
     await ensureNamespace(kubeConfig, 'default');
     const description = `k3s (${image})`;
     log(`${description} ready at ${server} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return { kubeconfigPath, kubeConfig, server, token, description, stop };
+    // k3s runs its own; startControllerManager finds its Lease and starts nothing.
+    const ownControllerManager = (controllers?: readonly string[]): Promise<ControllerManager> =>
+      startControllerManager({ kubeconfigPath, ...(controllers !== undefined ? { controllers } : {}) });
+    return { kubeconfigPath, kubeConfig, server, token, description, startControllerManager: ownControllerManager, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -31,8 +31,9 @@ export function kubectl(args: readonly string[], options: KubectlOptions = {}): 
 
 /**
  * Creates a namespace with a unique name starting with `prefix` and returns the name.
- * No kube-controller-manager runs on the local control plane, so deleted namespaces would
- * stay Terminating: tests isolate by namespace and simply leave them behind.
+ * No kube-controller-manager runs on the local control plane unless a test starts one
+ * (controller-manager.ts), so deleted namespaces would stay Terminating: tests isolate by
+ * namespace and simply leave them behind.
  */
 export async function createNamespace(kubeConfig: KubeConfig, prefix: string): Promise<string> {
   const cleaned = prefix

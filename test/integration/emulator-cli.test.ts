@@ -117,7 +117,16 @@ describe('emulator flags', () => {
       pathPrefix: 'v2/rtmpforward',
       basePath: '',
       logLevel: 'info',
+      faults: [],
     });
+  });
+
+  it('reads repeated faults as JSON', () => {
+    const s = settings(['--fault', '{"endpoint":"startrtmp","rate":0.2,"carryOut":true,"reset":true}', '--fault', '{"code":2104,"rate":0.1}']);
+    expect(s.faults).toEqual([
+      { endpoint: 'startrtmp', rate: 0.2, carryOut: true, reset: true },
+      { code: 2104, rate: 0.1 },
+    ]);
   });
 
   it('reads repeated accounts, an IPv6 listen address and a duration', () => {
@@ -135,6 +144,8 @@ describe('emulator flags', () => {
     ['a callback URL that is not http', ['--callback-url', 'ftp://x']],
     ['an unknown log level', ['--log-level', 'loud']],
     ['a bad duration', ['--callback-interval', 'soon']],
+    ['a fault that is not JSON', ['--fault', 'reset']],
+    ['a fault without an effect', ['--fault', '{"carryOut":true}']],
   ])('rejects %s', (_reason, argv) => {
     expect(() => settings(argv)).toThrow(UsageError);
   });
