@@ -16,30 +16,22 @@ export interface VendorPushClientOptions {
 }
 
 function kindOf(err: VendorError): VendorFailureKind {
-  switch (err.classification as string) {
+  switch (err.classification) {
+    case 'terminal':
+      return 'InvalidRequest';
     case 'credentials':
       return 'CredentialsRejected';
     case 'configuration':
       return 'EndpointRejected';
-    case 'terminal':
-      // Only the vendor's own 2101 says the request is invalid; an HTTP 4xx without a vendor
-      // answer came from something on the way (a wrong path prefix, a proxy).
-      return err.vendorCode === 2101 ? 'InvalidRequest' : err.vendorCode === undefined ? 'EndpointRejected' : 'InvalidRequest';
-    default:
+    case 'retryable':
       return 'Retryable';
   }
-}
-
-function outcomeOf(err: VendorError, kind: VendorFailureKind): 'refused' | 'unknown' {
-  const declared = (err as { outcome?: unknown }).outcome;
-  if (declared === 'refused' || declared === 'unknown') return declared;
-  return kind === 'Retryable' ? 'unknown' : 'refused';
 }
 
 function translate(err: unknown): unknown {
   if (!isVendorError(err)) return err;
   const kind = kindOf(err);
-  return new VendorCallFailed(kind, outcomeOf(err, kind), err.code, err.traceId, err.message, err.vendorCode);
+  return new VendorCallFailed(kind, err.outcome, err.code, err.traceId, err.message, err.vendorCode);
 }
 
 export function vendorPushClient(client: JocloudClient, limiter: KeyedRateLimiter, opts: VendorPushClientOptions = {}): PushTaskClient<StartRtmpRequest> {
@@ -61,13 +53,10 @@ export function vendorPushClient(client: JocloudClient, limiter: KeyedRateLimite
       await limiter.acquire(identity.appid, signal);
       guard();
       try {
+        // The client answers a 2102 (no such running task) as a success with alreadyStopped.
         const r = await client.stopRtmp(stopRequestFor(identity), credentials, { signal });
-        return { traceId: r.traceId, code: r.code, message: r.message, alreadyStopped: (r as { alreadyStopped?: boolean }).alreadyStopped === true };
+        return { traceId: r.traceId, code: r.code, message: r.message, alreadyStopped: r.alreadyStopped };
       } catch (err) {
-        // The vendor's 2102 to stoprtmp: no such running task, which is what a stop wants.
-        if (isVendorError(err) && err.vendorCode === 2102) {
-          return { traceId: err.traceId, code: 2102, message: 'no such running task: treated as stopped', alreadyStopped: true };
-        }
         throw translate(err);
       }
     },
