@@ -32,13 +32,23 @@ export class TaskCaches {
   readonly tasks: Informer<KubernetesObject>;
   private readonly secrets: SecretWatches;
   private readonly secretHandlers: Array<(secret: string) => void> = [];
+  private readonly credentialHandlers: Array<(secret: string) => void> = [];
+  /** What tasks read of each watched Secret, to tell a credentials change from any other. */
+  private readonly fingerprints = new Map<string, string>();
   private readonly restartHandlers: Array<() => void> = [];
 
   constructor(opts: CachesOptions) {
     const common = { kubeConfig: opts.kubeConfig, logger: opts.logger, ...(opts.watchdogMs !== undefined ? { watchdogMs: opts.watchdogMs } : {}) };
     this.tasks = new Informer<KubernetesObject>({ ...common, path: taskCollectionPath(opts.namespace), resource: PLURAL });
     this.secrets = new SecretWatches({ ...common, onWatchRestart: () => this.restartHandlers.forEach((h) => h()) });
-    this.secrets.onChange((ref) => this.secretHandlers.forEach((h) => h(secretKey(ref))));
+    this.secrets.onChange((ref) => {
+      const key = secretKey(ref);
+      this.secretHandlers.forEach((h) => h(key));
+      const fp = fingerprint(this.secrets.get(ref.namespace, ref.name));
+      if (this.fingerprints.get(key) === fp) return;
+      this.fingerprints.set(key, fp);
+      this.credentialHandlers.forEach((h) => h(key));
+    });
   }
 
   getTask = (namespace: string, name: string): UnvalidatedRtmpPushTask | undefined => {
@@ -68,6 +78,15 @@ export class TaskCaches {
     this.secretHandlers.push(handler);
   }
 
+  /**
+   * Calls `handler` when what a task reads of a Secret — its credentials, whether it exists or is
+   * being deleted — changed, or its watch first answered. Not for other edits (our own in-use
+   * finalizer, labels): re-queuing on those would cut a failing task's retry backoff short.
+   */
+  onCredentialsChange(handler: (secret: string) => void): void {
+    this.credentialHandlers.push(handler);
+  }
+
   onSecretWatchRestart(handler: () => void): void {
     this.restartHandlers.push(handler);
   }
@@ -89,4 +108,10 @@ export class TaskCaches {
   async stop(): Promise<void> {
     await Promise.all([this.tasks.stop(), this.secrets.stop()]);
   }
+}
+
+function fingerprint(secret: V1Secret | undefined): string {
+  if (secret === undefined) return 'absent';
+  const data = secret.data ?? {};
+  return JSON.stringify([data['restfulId'] ?? '', data['restfulSecret'] ?? '', secret.metadata?.deletionTimestamp !== undefined]);
 }

@@ -55,7 +55,7 @@ export class TaskController {
     tasks.on('delete', (obj) => this.queue.add(objectKey(obj)));
     tasks.on('restart', () => metrics?.watchRestartsTotal.inc({ resource: PLURAL }));
     // A Secret's change re-queues the tasks that use it, so fixed credentials apply at once.
-    opts.caches.onSecretChange((secret) => this.requeue(opts.secretUsers(secret)));
+    opts.caches.onCredentialsChange((secret) => this.requeue(opts.secretUsers(secret)));
     opts.caches.onSecretWatchRestart(() => metrics?.watchRestartsTotal.inc({ resource: 'secrets' }));
   }
 
