@@ -20,6 +20,14 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  // Layers: lower ones never import higher ones. runtime/ is generic controller machinery (it knows
+  // nothing of RtmpPushTask); api/ and jocloud/ are the resource and the vendor; controller/ and
+  // callback/ use them; manager/ wires; cli/ parses flags.
+  ...layer('src/runtime/**/*.ts', ['api', 'jocloud', 'controller', 'callback', 'manager', 'cli', 'emulator', 'preview']),
+  ...layer('src/api/**/*.ts', ['controller', 'callback', 'manager', 'cli', 'emulator', 'preview']),
+  ...layer('src/jocloud/**/*.ts', ['controller', 'callback', 'manager', 'cli', 'emulator', 'preview']),
+  ...layer('src/controller/**/*.ts', ['callback', 'manager', 'cli', 'emulator', 'preview']),
+  ...layer('src/callback/**/*.ts', ['manager', 'cli', 'emulator', 'preview']),
   {
     // Tests may use non-null assertions and loose typing of fixtures; the harness prints progress.
     files: ['test/**/*.ts', '**/*.test.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
@@ -30,3 +38,24 @@ export default tseslint.config(
     },
   },
 );
+
+/** An ESLint block forbidding files matching `files` to import the folders in `above`. */
+function layer(files, above) {
+  return [
+    {
+      files: [files],
+      ignores: ['**/*.test.ts', '**/*.test-support.ts'],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: above.map((dir) => ({
+              group: [`../${dir}/*`, `../../${dir}/*`],
+              message: `a lower layer must not import ${dir}/ (see the layer rules in eslint.config.js)`,
+            })),
+          },
+        ],
+      },
+    },
+  ];
+}

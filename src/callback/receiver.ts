@@ -6,7 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import type { EventSink } from '../controller/events.js';
 import type { StatusTarget } from '../runtime/status-writer.js';
 import { CallbackWriter, type StatusWriteHooks } from './callback-writer.js';
-import type { CallbackSettings } from './options.js';
+import type { CallbackSettings } from './settings.js';
 import { callbackRouter } from './router.js';
 import { startCallbackServer, type CallbackServer, type CallbackServerMetrics } from './server.js';
 import { TaskIndex } from './task-index.js';

@@ -1,4 +1,4 @@
-// The callback endpoint's only protection. The vendor signs nothing (NOTES.md), so a shared token
+// The callback endpoint's only protection. The vendor signs nothing (its push-status callback documentation names no signature), so a shared token
 // is the gate: configured in the vendor console as part of the callback URL (?token=...), or sent
 // as `Authorization: Bearer ...` by a proxy in front. Compared in constant time: both sides are
 // hashed to equal-length digests first, so neither the content nor the length of the configured

@@ -2,7 +2,7 @@
 // src/manager/operator.ts wires the pieces.
 import type { Command } from './command.js';
 import { bool, duration, int, str, UsageError, type CommandSpec, type FlagSpec, type FlagValues } from './flags.js';
-import { callbackFlags, resolveCallbackSettings } from '../callback/options.js';
+import { callbackFlags, resolveCallbackSettings } from './callback-flags.js';
 import { parseSecretRef } from '../controller/credentials.js';
 import { taskidPrefixProblem } from '../controller/desired-request.js';
 import { LabelSelectorError, parseLabelSelector, type LabelSelector } from '../controller/label-selector.js';

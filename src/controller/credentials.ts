@@ -1,7 +1,7 @@
 // Vendor credentials come from a Secret (keys restfulId, restfulSecret): the task's own
 // credentialsSecretRef (in the task's namespace) or the operator-wide default. Secrets are read
 // from the watch cache, never fetched per reconcile, and a change to one re-queues the tasks
-// that use it (see secretUsers below).
+// that use it (secret-users.ts keeps that index).
 import type { V1Secret } from '@kubernetes/client-node';
 import type { CredentialsCheck } from './decide.js';
 import type { VendorCredentials } from './external.js';

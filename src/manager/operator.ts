@@ -7,7 +7,7 @@ import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { DestinationStream } from 'pino';
 import { GROUP, PLURAL, VERSION } from '../api/v1alpha1/constants.js';
 import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
-import type { CallbackSettings } from '../callback/options.js';
+import type { CallbackSettings } from '../callback/settings.js';
 import { CallbackReceiver } from '../callback/receiver.js';
 import { asTask, TaskCaches } from '../controller/caches.js';
 import { TaskController } from '../controller/controller.js';

@@ -9,7 +9,7 @@ import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrate
 import pino from 'pino';
 import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/constants.js';
 import { CRD_FILE } from '../../src/api/v1alpha1/crd-files.js';
-import type { CallbackSettings } from '../../src/callback/options.js';
+import type { CallbackSettings } from '../../src/callback/settings.js';
 import type { Account } from '../../src/emulator/accounts.js';
 import { startEmulator } from '../../src/emulator/server.js';
 import { runOperator, type OperatorSettings } from '../../src/manager/operator.js';

@@ -101,7 +101,7 @@ describe('callback status writes against kube-apiserver', () => {
       conditions: [{ type: 'Synced', status: 'True', reason: 'Accepted', message: 'ok', lastTransitionTime: '2026-11-25T09:00:00Z', observedGeneration: 1 }],
     };
     const current = await store.get(`${namespace}/${name}`, AbortSignal.timeout(10_000));
-    return store.patchStatus(`${namespace}/${name}`, current!.metadata.resourceVersion!, started as never, AbortSignal.timeout(10_000));
+    return store.patchStatus(`${namespace}/${name}`, current!.metadata.resourceVersion!, started, AbortSignal.timeout(10_000));
   }
 
   it('merge-patches /status guarded by resourceVersion: 409 when stale, 404 when gone', async () => {

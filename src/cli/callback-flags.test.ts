@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommand, UsageError, type CommandSpec } from '../cli/flags.js';
-import { callbackFlags, resolveCallbackSettings } from './options.js';
+import { parseCommand, UsageError, type CommandSpec } from './flags.js';
+import { callbackFlags, resolveCallbackSettings } from './callback-flags.js';
 
 const spec: CommandSpec = { name: 'run', summary: 'test', usage: 'run', flags: callbackFlags };
 const files: Record<string, string> = { '/secrets/token': '  tok-from-file\n', '/secrets/empty': '\n' };

@@ -1,7 +1,9 @@
 // Flags of `rtmp-push-operator run` that configure the callback endpoint and the callback writer,
-// for the run command to include in its spec, and their resolution into typed options.
+// for the run command to include in its spec, and their resolution into the callback side's
+// settings (flags live with the CLI; the callback side only knows its settings).
 import { readFileSync } from 'node:fs';
-import { bool, duration, str, UsageError, type FlagSpec, type FlagValues } from '../cli/flags.js';
+import type { CallbackSettings } from '../callback/settings.js';
+import { bool, duration, str, UsageError, type FlagSpec, type FlagValues } from './flags.js';
 import { parseListenAddress } from '../observability/health-server.js';
 
 export const callbackFlags: readonly FlagSpec[] = [
@@ -48,13 +50,6 @@ export const callbackFlags: readonly FlagSpec[] = [
   },
 ];
 
-export interface CallbackSettings {
-  readonly addr: string;
-  readonly token: string | undefined;
-  readonly allowUnauthenticated: boolean;
-  readonly refreshMs: number;
-  readonly staleMs: number;
-}
 
 export function resolveCallbackSettings(values: FlagValues, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): CallbackSettings {
   const addr = str(values, 'callback-addr') ?? ':8082';
