@@ -44,9 +44,12 @@ export class TaskCaches {
     this.secrets.onChange((ref) => {
       const key = secretKey(ref);
       this.secretHandlers.forEach((h) => h(key));
-      const fp = fingerprint(this.secrets.get(ref.namespace, ref.name));
-      if (this.fingerprints.get(key) === fp) return;
+      const secret = this.secrets.get(ref.namespace, ref.name);
+      const previous = this.fingerprints.get(key);
+      const fp = fingerprint(secret);
       this.fingerprints.set(key, fp);
+      // Only the finalizers changed (our own in-use finalizer): nothing a task reads.
+      if (previous !== undefined && sameExceptFinalizers(previous, fp)) return;
       this.credentialHandlers.forEach((h) => h(key));
     });
   }
@@ -79,9 +82,9 @@ export class TaskCaches {
   }
 
   /**
-   * Calls `handler` when what a task reads of a Secret — its credentials, whether it exists or is
-   * being deleted — changed, or its watch first answered. Not for other edits (our own in-use
-   * finalizer, labels): re-queuing on those would cut a failing task's retry backoff short.
+   * Calls `handler` when a Secret tasks use changed (any edit: touching it asks for a retry), or
+   * its watch first answered; not when only its finalizers changed (our own in-use finalizer):
+   * re-queuing on that would cut a failing task's retry backoff short.
    */
   onCredentialsChange(handler: (secret: string) => void): void {
     this.credentialHandlers.push(handler);
@@ -110,8 +113,16 @@ export class TaskCaches {
   }
 }
 
+/** [resourceVersion, finalizers, the rest] of a Secret, or 'absent'. */
 function fingerprint(secret: V1Secret | undefined): string {
   if (secret === undefined) return 'absent';
   const data = secret.data ?? {};
-  return JSON.stringify([data['restfulId'] ?? '', data['restfulSecret'] ?? '', secret.metadata?.deletionTimestamp !== undefined]);
+  return JSON.stringify([secret.metadata?.resourceVersion ?? '', secret.metadata?.finalizers ?? [], [data['restfulId'] ?? '', data['restfulSecret'] ?? '', secret.metadata?.deletionTimestamp !== undefined]]);
+}
+
+function sameExceptFinalizers(a: string, b: string): boolean {
+  if (a === 'absent' || b === 'absent') return a === b;
+  const [, finA, restA] = JSON.parse(a) as [string, string[], unknown];
+  const [, finB, restB] = JSON.parse(b) as [string, string[], unknown];
+  return JSON.stringify(restA) === JSON.stringify(restB) && JSON.stringify(finA) !== JSON.stringify(finB);
 }

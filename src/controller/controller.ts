@@ -33,6 +33,8 @@ export class TaskController {
   private readonly seenWhileReconciling = new Map<string, Array<string | undefined>>();
   /** Times one reconcile for controller_runtime_reconcile_* (undefined without metrics). */
   private readonly startReconcile: (() => EndReconcile) | undefined;
+  /** Aborted by stop(): ends a runWorkers still waiting for the caches. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly opts: ControllerOptions) {
     this.logger = opts.logger.child({ component: 'controller' });
@@ -72,7 +74,7 @@ export class TaskController {
    * then in-flight reconciles are aborted at once, so no vendor call outlives the Lease.
    */
   async runWorkers(signal: AbortSignal): Promise<void> {
-    await this.opts.caches.waitForSync(signal);
+    await this.opts.caches.waitForSync(AbortSignal.any([signal, this.stopping.signal]));
     const onLost = (): void => void this.queue.shutdown({ deadlineMs: 0 });
     signal.addEventListener('abort', onLost, { once: true });
     try {
@@ -111,6 +113,7 @@ export class TaskController {
 
   /** Stops the workers (the caches are stopped by their owner, after everyone reading them). */
   async stop(deadlineMs: number): Promise<void> {
+    this.stopping.abort();
     await this.queue.shutdown({ deadlineMs });
   }
 }

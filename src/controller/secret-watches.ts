@@ -181,8 +181,10 @@ export class SecretWatches {
     informer.on('synced', changed);
     informer.on('add', changed);
     informer.on('delete', changed);
+    // Any edit counts (a user touching the Secret asks for a retry), but not a resync that
+    // changed nothing.
     informer.on('update', (secret, old) => {
-      if (!sameContent(secret, old)) changed();
+      if (!sameContent(secret, old) || secret.metadata?.resourceVersion !== old.metadata?.resourceVersion) changed();
     });
     if (this.opts.onWatchRestart !== undefined) informer.on('restart', this.opts.onWatchRestart);
     informer.start();

@@ -282,8 +282,9 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
     await manager.start(stopping.signal);
     opts.onListening?.(ports);
     if (settings.leaderElection === undefined) {
-      // No Lease, so no leader_election_master_status (as with controller-runtime).
-      await manager.startLeading(stopping.signal);
+      // No Lease, so no leader_election_master_status (as with controller-runtime). Leadership is
+      // never lost; shutting down stops the leader-only runnables gracefully (manager.stop).
+      await manager.startLeading(new AbortController().signal);
     } else {
       const le = settings.leaderElection;
       const leaderStatus = metrics.leaderElectionMasterStatus.labels({ name: le.name });
