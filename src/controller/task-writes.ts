@@ -7,7 +7,7 @@ import { FINALIZER, START_INTENT_ANNOTATION } from '../api/v1alpha1/constants.js
 import { formatStartIntent, type StartIntent } from '../api/v1alpha1/intent.js';
 import type { RtmpPushTaskStatus } from '../api/v1alpha1/status.js';
 import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
-import type { ObjectStore } from '../runtime/custom-object-store.js';
+import type { MetadataPatch, ObjectStore } from '../runtime/custom-object-store.js';
 import { httpStatusOf } from '../runtime/kube-client.js';
 import { StatusConflictError, type StatusWriter } from '../runtime/status-writer.js';
 import { taskKeyOf } from './observe.js';
@@ -70,7 +70,9 @@ export class TaskWrites {
           before = read;
           const changed = change(read, current);
           if (changed === undefined) return undefined;
-          const generation = current.metadata.generation ?? 0;
+          // The generation the decision was made on: a re-read after a conflict may already show
+          // a newer spec that nobody has acted on yet.
+          const generation = task.metadata.generation ?? 0;
           const derived = deriveStatus({ ...changed, observedGeneration: generation }, lenientSpec(current.spec), this.derive());
           recheckAt = derived.recheckAt;
           return derived.status;
@@ -85,39 +87,58 @@ export class TaskWrites {
   }
 
   async setFinalizer(task: UnvalidatedRtmpPushTask, present: boolean, signal: AbortSignal): Promise<UnvalidatedRtmpPushTask | undefined> {
-    const others = (task.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
-    return this.patchMetadata(task, { finalizers: present ? [...others, FINALIZER] : others }, signal);
-  }
-
-  /** Records the start intent, and the finalizer when missing, in one write before a start. */
-  async writeIntent(task: UnvalidatedRtmpPushTask, intent: StartIntent, signal: AbortSignal): Promise<UnvalidatedRtmpPushTask | undefined> {
-    const finalizers = task.metadata.finalizers ?? [];
     return this.patchMetadata(
       task,
-      {
-        ...(finalizers.includes(FINALIZER) ? {} : { finalizers: [...finalizers, FINALIZER] }),
-        annotations: { [START_INTENT_ANNOTATION]: formatStartIntent(intent) },
+      (current) => {
+        const others = (current.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
+        return { finalizers: present ? [...others, FINALIZER] : others };
       },
       signal,
     );
   }
 
-  private async patchMetadata(
-    task: UnvalidatedRtmpPushTask,
-    patch: Parameters<ObjectStore<UnvalidatedRtmpPushTask>['patchMetadata']>[2],
-    signal: AbortSignal,
-  ): Promise<UnvalidatedRtmpPushTask | undefined> {
+  /** Records the start intent, and the finalizer when missing, in one write before a start. */
+  async writeIntent(task: UnvalidatedRtmpPushTask, intent: StartIntent, signal: AbortSignal): Promise<UnvalidatedRtmpPushTask | undefined> {
+    return this.patchMetadata(
+      task,
+      (current) => {
+        const finalizers = current.metadata.finalizers ?? [];
+        return {
+          ...(finalizers.includes(FINALIZER) ? {} : { finalizers: [...finalizers, FINALIZER] }),
+          annotations: { [START_INTENT_ANNOTATION]: formatStartIntent(intent) },
+        };
+      },
+      signal,
+    );
+  }
+
+  /**
+   * A metadata patch computed from the object, guarded by its resourceVersion. A conflict with a
+   * status-only write (the callback writer's) is read again and retried; a changed spec or a
+   * deletion is not: the decision that led here no longer holds.
+   */
+  private async patchMetadata(task: UnvalidatedRtmpPushTask, compute: (current: UnvalidatedRtmpPushTask) => MetadataPatch, signal: AbortSignal): Promise<UnvalidatedRtmpPushTask | undefined> {
     const key = taskKeyOf(task);
-    const rv = task.metadata.resourceVersion ?? '';
-    try {
-      const after = await this.store.patchMetadata(key, rv, patch, signal);
-      this.status.own.record(key, [...this.status.own.replacedVersions(key), rv], after);
-      return after;
-    } catch (err) {
-      if (httpStatusOf(err) === 404) return undefined;
-      // 409: the object moved on; the queue brings the newest version back.
-      if (httpStatusOf(err) === 409) throw new RetryLater('metadata update conflicted');
-      throw err;
+    let current = task;
+    const read: Array<string | undefined> = [...this.status.own.replacedVersions(key)];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const rv = current.metadata.resourceVersion ?? '';
+      read.push(rv);
+      try {
+        const after = await this.store.patchMetadata(key, rv, compute(current), signal);
+        this.status.own.record(key, read, after);
+        return after;
+      } catch (err) {
+        if (httpStatusOf(err) === 404) return undefined;
+        if (httpStatusOf(err) !== 409) throw err;
+        const fresh = await this.store.get(key, signal);
+        if (fresh === undefined) return undefined;
+        const sameDecision = fresh.metadata.generation === task.metadata.generation && fresh.metadata.deletionTimestamp === task.metadata.deletionTimestamp;
+        // 409: the object moved on; the queue brings the newest version back.
+        if (!sameDecision) throw new RetryLater('the task changed while updating its metadata');
+        current = fresh;
+      }
     }
+    throw new RetryLater('metadata update kept conflicting');
   }
 }
