@@ -2,7 +2,7 @@
 // push started with a Secret in a task's namespace may still be running, the Secret carries the
 // finalizer SECRET_IN_USE_FINALIZER, so deleting the namespace (which deletes its Secrets and its
 // tasks in no useful order) cannot take away the credentials stoprtmp needs. The finalizer comes
-// off once no task that still holds its own finalizer uses the Secret.
+// off once no task uses the Secret any more (deleted, or being deleted and done with its stop).
 //
 // Chosen over keeping credentials in memory: memory does not survive an operator restart during
 // the namespace's deletion, and a restart is exactly when a stop must not be forgotten.
@@ -41,7 +41,7 @@ export class SecretFinalizers implements SecretProtection {
     // The API server refuses new finalizers on an object being deleted; and a push must not start
     // with credentials that are about to disappear.
     if (secret.metadata?.deletionTimestamp !== undefined) throw new RetryLater(`Secret ${ref.namespace}/${ref.name} is being deleted: no push starts with it`);
-    await this.patchFinalizers(secret, [...finalizers, SECRET_IN_USE_FINALIZER], signal);
+    await this.patchFinalizers(secret, 'add', signal);
   }
 
   /** Queues a check of whether `secret` (namespace/name) may lose its finalizer. */
@@ -64,24 +64,28 @@ export class SecretFinalizers implements SecretProtection {
     const inUse = this.deps.usersOf(key).some((taskKey) => {
       const s = taskKey.indexOf('/');
       const task = this.deps.getTask(taskKey.slice(0, s), taskKey.slice(s + 1));
-      return task !== undefined && (task.metadata.finalizers ?? []).includes(FINALIZER);
+      // A task not being deleted may start a push any moment (its start checks the finalizer is
+      // on first, and must not race this removal); one being deleted needs it until it lets go.
+      return task !== undefined && (task.metadata.deletionTimestamp === undefined || (task.metadata.finalizers ?? []).includes(FINALIZER));
     });
     if (inUse) return;
     this.deps.logger.info({ secret: key }, 'no task needs these credentials any more: removing the in-use finalizer');
-    await this.patchFinalizers(secret, finalizers.filter((f) => f !== SECRET_IN_USE_FINALIZER), signal);
+    await this.patchFinalizers(secret, 'remove', signal);
   }
 
-  private async patchFinalizers(secret: V1Secret, finalizers: string[], signal: AbortSignal): Promise<void> {
+  /**
+   * A strategic merge patch: ObjectMeta.finalizers merges as a set there, so adding ours (or
+   * deleting it with the $deleteFromPrimitiveList directive) needs no resourceVersion guard and
+   * cannot drop another controller's finalizer, however many tasks ask at once.
+   */
+  private async patchFinalizers(secret: V1Secret, change: 'add' | 'remove', signal: AbortSignal): Promise<void> {
     const namespace = secret.metadata?.namespace ?? '';
     const name = secret.metadata?.name ?? '';
+    const metadata = change === 'add' ? { finalizers: [SECRET_IN_USE_FINALIZER] } : { '$deleteFromPrimitiveList/finalizers': [SECRET_IN_USE_FINALIZER] };
     try {
-      await this.deps.api.patchNamespacedSecret(
-        { namespace, name, body: { metadata: { resourceVersion: secret.metadata?.resourceVersion, finalizers } } },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch, requestOptions(signal)),
-      );
+      await this.deps.api.patchNamespacedSecret({ namespace, name, body: { metadata } }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch, requestOptions(signal)));
     } catch (err) {
       if (httpStatusOf(err) === 404) return;
-      if (httpStatusOf(err) === 409) throw new RetryLater(`Secret ${namespace}/${name} changed while updating its finalizers`);
       throw err;
     }
   }
