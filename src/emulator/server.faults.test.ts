@@ -6,6 +6,7 @@ import { VendorError } from '../jocloud/errors.js';
 import { devAccount } from './accounts.js';
 import { EmulatorControlError } from './control-client.js';
 import { startEmulator, type RunningEmulator } from './server.js';
+import { eventually } from '../../test/support/eventually.js';
 
 const creds = { restfulId: devAccount.restfulId, restfulSecret: devAccount.restfulSecret };
 
@@ -37,15 +38,6 @@ async function outcome(p: Promise<unknown>): Promise<string> {
   }
 }
 
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const start = (): Promise<string> => outcome(client.startRtmp(vendorSampleStartRequest, creds));
 const stop = (): Promise<string> => outcome(client.stopRtmp(vendorSampleStopRequest, creds));
@@ -148,7 +140,7 @@ describe('lost and late answers (carryOut)', () => {
     await emu.control.addFault({ endpoint: 'startrtmp', carryOut: true, latencyMs: 800, count: 1 });
     await expect(client.startRtmp(vendorSampleStartRequest, creds, { timeoutMs: 150 })).rejects.toMatchObject({ code: 'DeadlineExceeded', outcome: 'unknown' });
     expect(await emu.control.tasks()).toHaveLength(1);
-    const late = await eventually(async () => (await emu.control.calls()).find((c) => c.outcome !== 'answered'));
+    const late = await eventually('the emulator to record it', async () => (await emu.control.calls()).find((c) => c.outcome !== 'answered'));
     expect(late).toMatchObject({ outcome: 'abandoned', code: 0, appliedCode: 0 });
     expect(Date.parse(late.doneAt) - Date.parse(late.at)).toBeGreaterThanOrEqual(780);
   });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WorkQueue, type WorkHandler } from './work-queue.js';
+import { until } from '../../test/support/eventually.js';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -10,13 +11,6 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until `predicate` holds (real timers), failing after `timeoutMs`. */
-async function until(predicate: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not reached in time');
-    await tick(2);
-  }
-}
 
 describe('WorkQueue', () => {
   let queue: WorkQueue | undefined;
@@ -35,7 +29,7 @@ describe('WorkQueue', () => {
     expect(queue.len()).toBe(2);
     const seen: string[] = [];
     void queue.run((key) => Promise.resolve(void seen.push(key)), { concurrency: 1 });
-    await until(() => seen.length === 2);
+    await until(() => seen.length === 2, 'the queue', 2_000);
     await tick(10);
     expect(seen).toEqual(['a', 'b']);
   });
@@ -55,7 +49,7 @@ describe('WorkQueue', () => {
     };
     void queue.run(handler, { concurrency: 4 });
     queue.add('a');
-    await until(() => runs === 1);
+    await until(() => runs === 1, 'the queue', 2_000);
     // Three events while the first run is in progress: merged into one more run, not started yet.
     queue.add('a');
     queue.add('a');
@@ -64,7 +58,7 @@ describe('WorkQueue', () => {
     expect(runs).toBe(1);
     expect(queue.len()).toBe(0);
     gate.resolve();
-    await until(() => runs === 2);
+    await until(() => runs === 2, 'the queue', 2_000);
     await tick(10);
     expect(runs).toBe(2);
     expect(maxRunning).toBe(1);
@@ -86,7 +80,7 @@ describe('WorkQueue', () => {
       { concurrency: 3 },
     );
     for (let i = 0; i < 10; i++) queue.add(`k${i}`);
-    await until(() => done.size === 10);
+    await until(() => done.size === 10, 'the queue', 2_000);
     expect(maxRunning).toBe(3);
   });
 
@@ -165,7 +159,7 @@ describe('WorkQueue', () => {
       { concurrency: 1 },
     );
     failing.add('a');
-    await until(() => runs === 2);
+    await until(() => runs === 2, 'the queue', 2_000);
     expect(failing.numRequeues('a')).toBe(1);
     expect(errors[0]).toBeInstanceOf(Error);
     expect(errors[1]).toBeUndefined();
@@ -184,7 +178,7 @@ describe('WorkQueue', () => {
     now = 1_250;
     const seen: string[] = [];
     void queue.run((key) => Promise.resolve(void seen.push(key)), { concurrency: 1 });
-    await until(() => seen.length === 2);
+    await until(() => seen.length === 2, 'the queue', 2_000);
     expect(waits).toEqual([250, 250]);
     expect(depths.slice(0, 2)).toEqual([1, 2]);
     expect(depths.at(-1)).toBe(0);
@@ -206,12 +200,12 @@ describe('WorkQueue', () => {
       if (runs === 1) await gate.promise;
     }, { concurrency: 1 });
     queue.add('a');
-    await until(() => runs === 1);
+    await until(() => runs === 1, 'the queue', 2_000);
     queue.add('a'); // while running: dirty again, an add, waiting in the depth
     queue.add('a'); // merged
     queue.addAfter('b', 0); // a retry to client-go, even without delay
     gate.resolve();
-    await until(() => runs === 3);
+    await until(() => runs === 3, 'the queue', 2_000);
     expect(events).toEqual(['added a', 'depth 1', 'depth 0', 'added a', 'depth 1', 'delayed b 0', 'added b', 'depth 2', 'depth 1', 'depth 0']);
   });
 
@@ -230,7 +224,7 @@ describe('WorkQueue', () => {
     );
     queue.add('a');
     queue.add('b');
-    await until(() => seen.length === 1);
+    await until(() => seen.length === 1, 'the queue', 2_000);
     let shutDown = false;
     const stopping = queue.shutdown({ deadlineMs: 5_000 }).then(() => (shutDown = true));
     queue.add('c');
@@ -257,7 +251,7 @@ describe('WorkQueue', () => {
       { concurrency: 1 },
     );
     queue.add('a');
-    await until(() => started);
+    await until(() => started, 'the queue', 2_000);
     const before = Date.now();
     await queue.shutdown({ deadlineMs: 30 });
     expect(Date.now() - before).toBeGreaterThanOrEqual(25);

@@ -215,15 +215,7 @@ export async function httpGet(port: number, urlPath: string): Promise<{ status: 
 }
 
 /** Polls until `probe` returns a value (not undefined); the failure names `what` and the last value seen. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, intervalMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(intervalMs);
-  }
-}
+export { eventually } from '../support/eventually.js';
 
 /** One sample of the Prometheus text exposition format. */
 export interface Sample {

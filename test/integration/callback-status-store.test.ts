@@ -12,6 +12,7 @@ import { customObjectStore, type CustomResource } from '../../src/runtime/custom
 import { Informer } from '../../src/runtime/informer.js';
 import { httpStatusOf } from '../../src/runtime/kube-client.js';
 import { createNamespace, kubeConfigFromInjected } from '../harness/kube.js';
+import { eventually } from '../support/eventually.js';
 
 const resource: CustomResource = { group: 'callbacktest.rtmp.test.io', version: 'v1', plural: 'callbacktasks' };
 const logger = pino({ level: 'silent' });
@@ -46,20 +47,6 @@ const crd: V1CustomResourceDefinition = {
   },
 };
 
-async function eventually<T>(what: string, attempt: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await attempt();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not done after ${timeoutMs} ms`, { cause: lastError });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('callback status writes against kube-apiserver', () => {
   const kc = kubeConfigFromInjected();

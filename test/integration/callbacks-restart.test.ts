@@ -4,6 +4,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { condition, OperatorFixture } from '../harness/operator.js';
+import { until } from '../support/eventually.js';
 
 describe('callbacks: 3003 terminated', () => {
   let op: OperatorFixture;
@@ -115,11 +116,4 @@ describe('callbacks: 3003 terminated', () => {
     return (await op.events(name)).find((e) => e.reason === reason) ?? {};
   }
 
-  async function until(predicate: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await predicate())) {
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      await delay(100);
-    }
-  }
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringifyVendorJson } from '../../src/jocloud/json.js';
 import type { LeaderElectionSettings } from '../../src/manager/operator.js';
 import { CALLBACK_TOKEN, condition, OperatorFixture, type OperatorReplica } from '../harness/operator.js';
+import { until } from '../support/eventually.js';
 
 const LEASE = 'rtmp-push-operator';
 
@@ -117,10 +118,3 @@ describe('callbacks: a standby replica', () => {
   });
 });
 
-async function until(predicate: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(100);
-  }
-}

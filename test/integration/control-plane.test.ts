@@ -12,6 +12,7 @@ import {
 } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createNamespace, kubeConfigFromInjected, kubectl } from '../harness/kube.js';
+import { eventually } from '../support/eventually.js';
 
 const group = 'harness.test.io';
 const version = 'v1';
@@ -56,22 +57,6 @@ const crd: V1CustomResourceDefinition = {
   },
 };
 
-async function eventually<T>(what: string, attempt: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await attempt();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`${what}: not done after ${timeoutMs} ms`, { cause: lastError });
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 describe('integration control plane', () => {
   const kc = kubeConfigFromInjected();

@@ -10,6 +10,7 @@ import { parseCommand, UsageError } from '../../src/cli/flags.js';
 import { vendorSampleStartRequest } from '../fixtures/vendor-rules.js';
 import { EmulatorControl } from '../../src/emulator/control-client.js';
 import { JocloudClient } from '../../src/jocloud/client.js';
+import { eventually } from '../support/eventually.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -44,15 +45,6 @@ function launch(args: string[], env: NodeJS.ProcessEnv = {}): { child: Child; st
   return { child, stdout: () => out, stderr: () => err };
 }
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 async function exitCode(child: Child): Promise<number | null> {
   if (child.exitCode !== null) return child.exitCode;
@@ -67,7 +59,7 @@ afterEach(() => {
 describe('emulator command', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('serves the vendor API and exits 0 on %s', async (signal) => {
     const { child, stdout, stderr } = launch(['--listen', '127.0.0.1:0', '--account', '1470236061:cli-id:cli-secret-value', '--log-level', 'debug']);
-    const url = await until('the URL on stdout', () => /^(http:\/\/127\.0\.0\.1:\d+)\n/.exec(stdout())?.[1]);
+    const url = await eventually('the URL on stdout', () => /^(http:\/\/127\.0\.0\.1:\d+)\n/.exec(stdout())?.[1]);
     const control = new EmulatorControl(url);
     const client = new JocloudClient({ endpoint: url });
     try {
@@ -90,7 +82,7 @@ describe('emulator command', () => {
 
   it('takes its flags from RTMP_OPERATOR_* variables too', async () => {
     const { child, stdout } = launch([], { RTMP_OPERATOR_LISTEN: '127.0.0.1:0', RTMP_OPERATOR_BASE_PATH: '/jocloud', RTMP_OPERATOR_LOG_LEVEL: 'silent' });
-    const url = await until('the URL on stdout', () => /^(http:\/\/127\.0\.0\.1:\d+\/jocloud)\n/.exec(stdout())?.[1]);
+    const url = await eventually('the URL on stdout', () => /^(http:\/\/127\.0\.0\.1:\d+\/jocloud)\n/.exec(stdout())?.[1]);
     expect(url).toMatch(/\/jocloud$/);
     child.kill('SIGTERM');
     expect(await exitCode(child)).toBe(0);

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FINALIZER } from '../../src/api/v1alpha1/constants.js';
 import type { CallRecord, FaultSpec } from '../../src/emulator/control-api.js';
 import { condition, CREDENTIALS_SECRET, OperatorFixture, type OperatorFixtureOptions, type TaskObject, type TaskWatch } from '../harness/operator.js';
+import { until } from '../support/eventually.js';
 
 interface WireBody {
   roomid?: string;
@@ -191,7 +192,7 @@ describe('reconciler and vendor errors', () => {
     expect(blocked?.status?.active).toMatchObject({ taskid: 'stuck-1' });
 
     // After deletionBlockedAfterMs of failures, an Event says how to let go.
-    await waitUntil(async () => (await f.events('stuck')).some((e) => e.reason === 'DeletionBlocked'), 'a DeletionBlocked Event');
+    await until(async () => (await f.events('stuck')).some((e) => e.reason === 'DeletionBlocked'), 'a DeletionBlocked Event');
     const event = (await f.events('stuck')).find((e) => e.reason === 'DeletionBlocked');
     expect(event?.type).toBe('Warning');
     expect(event?.message).toContain('"deletionPolicy":"Orphan"');
@@ -207,13 +208,6 @@ describe('reconciler and vendor errors', () => {
   });
 });
 
-async function waitUntil(predicate: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(100);
-  }
-}
 
 function mergePatch(): ReturnType<typeof setHeaderOptions> {
   return setHeaderOptions('Content-Type', PatchStrategy.MergePatch);

@@ -8,6 +8,7 @@ import { Informer } from '../../src/runtime/informer.js';
 import { kubeGetJson } from '../../src/runtime/kube-client.js';
 import { createNamespace, kubeConfigFromInjected } from '../harness/kube.js';
 import { startTcpProxy, type TcpProxy } from '../harness/tcp-proxy.js';
+import { until } from '../support/eventually.js';
 
 const label = { 'rtmp-push-operator.test/informer': 'yes' };
 const labelSelector = 'rtmp-push-operator.test/informer=yes';
@@ -68,13 +69,6 @@ async function compactEtcd(etcdUrl: string, kc: KubeConfig): Promise<void> {
   if (!response.ok) throw new Error(`etcd compaction: HTTP ${response.status}: ${await response.text()}`);
 }
 
-async function until(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('Informer on a real apiserver', () => {
   let kc: KubeConfig;

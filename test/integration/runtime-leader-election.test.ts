@@ -6,6 +6,7 @@ import pino from 'pino';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LeaderElector } from '../../src/runtime/leader-election.js';
 import { createNamespace, kubeConfigFromInjected } from '../harness/kube.js';
+import { until } from '../support/eventually.js';
 
 interface Candidate {
   readonly identity: string;
@@ -16,14 +17,6 @@ interface Candidate {
 
 const timing = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 500 };
 
-async function until(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<number> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return Date.now() - start;
-}
 
 describe('LeaderElector on a real apiserver', () => {
   let kc: KubeConfig;

@@ -8,19 +8,13 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NamespaceCache } from '../../src/controller/namespace-cache.js';
 import { SecretWatches } from '../../src/controller/secret-watches.js';
 import { createNamespace, kubeConfigFromInjected } from '../harness/kube.js';
+import { until } from '../support/eventually.js';
 
 const logger = pino({ level: process.env.TEST_LOG ?? 'silent' });
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const unb64 = (s: string | undefined): string | undefined => (s === undefined ? undefined : Buffer.from(s, 'base64').toString());
 
-async function until(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 let kc: KubeConfig;
 let core: CoreV1Api;
