@@ -1,23 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nextStaleCheck, restartDue, streamingVerdict, type Destination } from './destinations.js';
+import { at, dest, url, url2 } from './testing/destinations.test-support.js';
 
-const t0 = new Date('2026-11-25T10:00:00.000Z');
-const at = (s: number): Date => new Date(t0.getTime() + s * 1000);
-const url = 'rtmp://push.example.com/live/a?auth_key=secret1';
-const url2 = 'rtmp://push.example.com/live/b';
-
-function dest(over: Partial<Destination> = {}): Destination {
-  return {
-    url: 'rtmp://push.example.com/live/a?auth_key=REDACTED',
-    state: 'Pushing',
-    code: 3000,
-    errcode: 0,
-    description: 'ok',
-    lastCallbackTime: t0.toISOString(),
-    version: '5',
-    ...over,
-  };
-}
 
 describe('streamingVerdict', () => {
   it.each<[string, string[], Destination[], number, string, string]>([
