@@ -83,7 +83,7 @@ export interface CallbackWriterOptions {
   readonly maxConflictRetries?: number;
   readonly now?: () => Date;
   /** Passed to the work queue (retry backoff of failed runs). */
-  readonly queue?: Pick<WorkQueueOptions, 'baseDelayMs' | 'maxDelayMs' | 'jitter' | 'random'>;
+  readonly queue?: Pick<WorkQueueOptions, 'baseDelayMs' | 'maxDelayMs' | 'jitter' | 'random' | 'hooks'>;
 }
 
 export class CallbackWriter {

@@ -5,6 +5,7 @@ import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { EventSink } from '../controller/events.js';
 import type { StatusTarget } from '../runtime/status-writer.js';
+import type { WorkQueueHooks } from '../runtime/work-queue.js';
 import { CallbackWriter, type StatusWriteHooks } from './callback-writer.js';
 import type { CallbackSettings } from './settings.js';
 import { callbackRouter } from './router.js';
@@ -28,6 +29,8 @@ export interface CallbackReceiverOptions {
   readonly onTerminated?: (key: string) => void;
   readonly serverMetrics?: CallbackServerMetrics;
   readonly writeHooks?: StatusWriteHooks;
+  /** The callback writer's work queue metrics. */
+  readonly queueHooks?: WorkQueueHooks;
 }
 
 export class CallbackReceiver {
@@ -48,6 +51,7 @@ export class CallbackReceiver {
       ...(opts.onTerminated !== undefined ? { onTerminated: opts.onTerminated } : {}),
       ...(opts.writeHooks !== undefined ? { hooks: opts.writeHooks } : {}),
       ...(opts.events !== undefined ? { events: opts.events } : {}),
+      ...(opts.queueHooks !== undefined ? { queue: { hooks: opts.queueHooks } } : {}),
     });
   }
 

@@ -26,7 +26,7 @@ import { vendorPushClient } from '../controller/vendor-push-client.js';
 import { JocloudClient, type ClientTimeouts } from '../jocloud/client.js';
 import { createHealthServer, createMetricsServer, type HttpServerHandle } from '../observability/health-server.js';
 import { createRootLogger, type Logger } from '../observability/logger.js';
-import { createMetrics, type OperatorMetrics } from '../observability/metrics.js';
+import { CALLBACK_STATUS_QUEUE, createMetrics, workQueueMetricsHooks, type OperatorMetrics } from '../observability/metrics.js';
 import { redactUrl } from '../observability/redact.js';
 import { customObjectStore } from '../runtime/custom-object-store.js';
 import { EventRecorder } from '../runtime/event-recorder.js';
@@ -362,6 +362,7 @@ function makeReceiver(
     defaultAppid: settings.defaultAppid,
     taskidPrefix: settings.taskidPrefix,
     events,
+    queueHooks: workQueueMetricsHooks(metrics, CALLBACK_STATUS_QUEUE),
     onTerminated: (key) => controller.queue.add(key),
     serverMetrics: {
       accepted: (status) => metrics.callbacksTotal.inc({ status: String(status) }),
