@@ -5,6 +5,7 @@ import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } fr
 import { GROUP, PLURAL, VERSION } from '../api/v1alpha1/constants.js';
 import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
 import { httpStatusOf, requestOptions } from '../runtime/kube-client.js';
+import { KubeClients } from '../runtime/kube-clients.js';
 
 /** Shown in managedFields, so the reconciler's writes are told apart from the callback writer's. */
 export const RECONCILER_FIELD_MANAGER = 'rtmp-push-operator';
@@ -21,7 +22,7 @@ function asTask(body: unknown): UnvalidatedRtmpPushTask {
 }
 
 export function kubeTaskClient(kubeConfig: KubeConfig): TaskClient {
-  const api = kubeConfig.makeApiClient(CustomObjectsApi);
+  const api = KubeClients.for(kubeConfig).makeApiClient(CustomObjectsApi);
   const base = { group: GROUP, version: VERSION, plural: PLURAL };
   const merge = (signal: AbortSignal) => setHeaderOptions('Content-Type', PatchStrategy.MergePatch, requestOptions(signal));
   return {

@@ -21,6 +21,7 @@ import { createMetrics, type OperatorMetrics } from '../observability/metrics.js
 import { redactUrl } from '../observability/redact.js';
 import { EventRecorder } from '../runtime/event-recorder.js';
 import { LeaderElector } from '../runtime/leader-election.js';
+import { KubeClients } from '../runtime/kube-clients.js';
 import { KeyedRateLimiter } from '../runtime/rate-limiter.js';
 import { loadKubeConfig, podNamespace } from './kubeconfig.js';
 
@@ -224,6 +225,7 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
     await Promise.race([events.flush(), new Promise((r) => setTimeout(r, left()).unref())]);
     // Released last, so a successor never runs while our in-flight writes still land.
     await elector?.stop({ release: true });
+    await KubeClients.for(kubeConfig).close();
     if (opts.handleSignals !== false) {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
@@ -250,7 +252,7 @@ function makeReceiver(
       return controller.getTask(key.slice(0, slash), key.slice(slash + 1));
     },
     isSynced: () => controller.tasks.hasSynced(),
-    store: kubeStatusStore(kubeConfig.makeApiClient(CustomObjectsApi)),
+    store: kubeStatusStore(KubeClients.for(kubeConfig).makeApiClient(CustomObjectsApi)),
     defaultAppid: settings.defaultAppid,
     onTerminated: (key) => controller.queue.add(key),
     serverMetrics: {
