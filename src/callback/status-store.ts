@@ -4,6 +4,7 @@ import { PatchStrategy, setHeaderOptions, type CustomObjectsApi } from '@kuberne
 import { GROUP, PLURAL, VERSION } from '../api/v1alpha1/constants.js';
 import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
 import { httpStatusOf, requestOptions } from '../runtime/kube-client.js';
+import { slimObject } from '../runtime/slim-object.js';
 import type { StatusPatch } from './status-plan.js';
 
 /** Shown in managedFields, so `kubectl get -o yaml --show-managed-fields` tells the writers apart. */
@@ -29,7 +30,8 @@ function asTask(body: unknown, what: string): UnvalidatedRtmpPushTask {
   if (typeof body !== 'object' || body === null) throw new Error(`${what}: the API server answered with no object`);
   const metadata = (body as { metadata?: unknown }).metadata;
   if (typeof metadata !== 'object' || metadata === null) throw new Error(`${what}: the object has no metadata`);
-  return body as UnvalidatedRtmpPushTask;
+  // The writer memoizes what it wrote: without managedFields (most of the object, unused here).
+  return slimObject(body as UnvalidatedRtmpPushTask);
 }
 
 export interface CustomResource {

@@ -6,6 +6,7 @@ import { GROUP, PLURAL, VERSION } from '../api/v1alpha1/constants.js';
 import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
 import { httpStatusOf, requestOptions } from '../runtime/kube-client.js';
 import { KubeClients } from '../runtime/kube-clients.js';
+import { slimObject } from '../runtime/slim-object.js';
 
 /** Shown in managedFields, so the reconciler's writes are told apart from the callback writer's. */
 export const RECONCILER_FIELD_MANAGER = 'rtmp-push-operator';
@@ -18,7 +19,8 @@ export interface TaskClient {
 
 function asTask(body: unknown): UnvalidatedRtmpPushTask {
   if (typeof body !== 'object' || body === null || !('metadata' in body)) throw new Error('the API server answered without an object');
-  return body as UnvalidatedRtmpPushTask;
+  // Kept until the next reconcile: without managedFields (most of the object, unused here).
+  return slimObject(body as UnvalidatedRtmpPushTask);
 }
 
 export function kubeTaskClient(kubeConfig: KubeConfig): TaskClient {
