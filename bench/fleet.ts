@@ -4,7 +4,9 @@
 // what a restart with N synced tasks costs, and how fast an idle operator reacts to a new task.
 // Tasks are created before the operator starts, as in the issue's comparison with a client-go
 // controller (8 concurrent reconciles).
+import { execFile } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { GROUP, PLURAL, VERSION } from '../src/api/v1alpha1/constants.js';
 import { KubeClients } from '../src/runtime/kube-clients.js';
 import { CALLBACK_TOKEN, OperatorFixture, freePort } from '../test/harness/operator.js';
@@ -20,6 +22,7 @@ import {
   WRITE_VERBS,
 } from './fleet-probes.js';
 import { sampleSum } from '../test/harness/operator-process.js';
+import type { CacheFootprint } from './cache-footprint.js';
 
 export interface FleetOptions {
   readonly kubeconfigPath: string;
@@ -47,6 +50,8 @@ export interface FleetResult {
   readonly vendorCalls: { readonly startrtmp: number; readonly stoprtmp: number };
   readonly restart: { readonly readySeconds: number; readonly settledSeconds: number; readonly vendorCalls: number; readonly writes: number; readonly peakRssMiB: number };
   readonly idle: { readonly p50Ms: number; readonly p99Ms: number; readonly samples: number; readonly rssMiB: number };
+  /** Heap bytes per task of the informer cache (bench/cache-footprint.ts). */
+  readonly cache: CacheFootprint;
 }
 
 const TASK_PATH = (ns: string): string => `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}`;
@@ -174,6 +179,8 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
     }
     const idleRss = (await memorySampler(second.run.pid).stop()).rss;
     await second.run.stop();
+    progress('measuring the informer cache per task');
+    const cache = await measureCache(opts.kubeconfigPath, TASK_PATH(fixture.namespace));
 
     return {
       tasks: n,
@@ -187,6 +194,7 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
       },
       restart: { readySeconds, settledSeconds, vendorCalls: sampleSum(m2, 'rtmp_vendor_requests_total'), writes: restartWrites, peakRssMiB: peak2.peak },
       idle: { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), samples, rssMiB: idleRss },
+      cache,
     };
   } finally {
     await tracker.stop();
@@ -194,6 +202,12 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
     await fixture.close();
     await KubeClients.for(fixture.kubeConfig).close();
   }
+}
+
+async function measureCache(kubeconfigPath: string, path: string): Promise<CacheFootprint> {
+  const script = new URL('./cache-footprint.ts', import.meta.url).pathname;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', script, kubeconfigPath, path], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout) as CacheFootprint;
 }
 
 export function formatFleet(results: readonly FleetResult[]): string {
@@ -221,6 +235,8 @@ export function formatFleet(results: readonly FleetResult[]): string {
     ['idle apply→startrtmp p50 (ms)', med((r) => r.idle.p50Ms)],
     ['idle apply→startrtmp p99 (ms)', med((r) => r.idle.p99Ms)],
     ['idle RSS with N tasks (MiB)', med((r) => r.idle.rssMiB)],
+    ['informer cache, bytes per task (slim)', med((r) => r.cache.slimBytesPerTask)],
+    ['informer cache, bytes per task (whole objects)', med((r) => r.cache.fullBytesPerTask)],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');

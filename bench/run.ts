@@ -5,10 +5,13 @@
 //   --only=callbacks|fleet   one benchmark (default: both)
 //   --tasks=N                fleet size (default 2000; env BENCH_FLEET_TASKS)
 //   --runs=N                 fleet runs, each on a fresh control plane; medians are printed (default 1)
-//   --node-options="..."     node flags for the operator process in the fleet benchmark
+//   --node-options="..."     node flags for the operator process in the fleet benchmark; `image`
+//                            takes the image's NODE_OPTIONS from the Dockerfile (default: none,
+//                            node dist/main.js as is)
 //   --entry=PATH             an operator build to measure instead of building this checkout's dist/
 //                            (e.g. another commit's, for a before/after comparison)
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -59,7 +62,7 @@ async function fleet(): Promise<void> {
     progress('building dist/ (the fleet benchmark runs node dist/main.js)');
     execFileSync(process.execPath, [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, stdio: 'inherit' });
   }
-  const nodeOptions = values['node-options'].split(' ').filter((o) => o !== '');
+  const nodeOptions = (values['node-options'] === 'image' ? imageNodeOptions() : values['node-options']).split(' ').filter((o) => o !== '');
   const results: FleetResult[] = [];
   for (let run = 1; run <= runs; run++) {
     const controlPlane = await startControlPlane();
@@ -84,6 +87,14 @@ async function fleet(): Promise<void> {
     `\nFleet: ${tasks} tasks created before start, emulator at 20 ms per vendor call, 8 concurrent reconciles, node ${path.relative(REPO_ROOT, entry)}${nodeOptions.length > 0 ? ` ${nodeOptions.join(' ')}` : ''} (${machine})\n` +
       `median of ${runs} run(s), each on a fresh control plane${runs > 1 ? ' [all runs]' : ''}\n\n${formatFleet(results)}\n`,
   );
+}
+
+/** NODE_OPTIONS as the Dockerfile's runtime stage sets it. */
+function imageNodeOptions(): string {
+  const dockerfile = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
+  const value = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile)?.[1];
+  if (value === undefined) throw new Error('--node-options=image: the Dockerfile sets no NODE_OPTIONS');
+  return value;
 }
 
 let exitCode = 0;
