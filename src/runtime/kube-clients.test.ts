@@ -150,4 +150,12 @@ describe('KubeClients', () => {
     await clients.close();
     await expect(clients.request({ method: 'GET', path: '/api' })).rejects.toThrow(/after close/);
   });
+
+  it('close() cuts off a call still in flight after its grace period', async () => {
+    handler = () => undefined;
+    const call = clients.request({ method: 'GET', path: '/api' }).catch((e: unknown) => e);
+    await arrived(1);
+    await clients.close(50);
+    expect(await call).toBeInstanceOf(Error);
+  });
 });

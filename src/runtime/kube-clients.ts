@@ -80,6 +80,8 @@ export class KubeClients {
   private readonly http2: boolean;
   private pool: { dispatcher: Dispatcher; fingerprint: string } | undefined;
   private closed = false;
+  /** Every call not finished yet, so close() can cut them off (undici's destroy() leaves them hanging). */
+  private readonly inFlight = new Set<AbortController>();
 
   /** The one instance for this KubeConfig object (created with `options` on first use). */
   static for(kubeConfig: KubeConfig, options: KubeClientsOptions = {}): KubeClients {
@@ -122,9 +124,7 @@ export class KubeClients {
       timedOut = true;
       controller.abort(new KubeTimeoutError(`${req.method} ${this.pathOf(req.path)}: no answer within ${timeoutMs} ms`));
     }, timeoutMs);
-    const onAbort = (): void => controller.abort(req.signal?.reason);
-    if (req.signal?.aborted === true) onAbort();
-    else req.signal?.addEventListener('abort', onAbort, { once: true });
+    const unlink = this.track(controller, req.signal);
     try {
       const response = await this.dispatch(req, controller.signal);
       const text = await response.body.text();
@@ -134,23 +134,53 @@ export class KubeClients {
       throw error;
     } finally {
       clearTimeout(timer);
-      req.signal?.removeEventListener('abort', onAbort);
+      unlink();
     }
   }
 
   /** A GET whose body is streamed (watches): no deadline, `signal` ends it. */
   async stream(path: string, signal: AbortSignal): Promise<KubeStream> {
-    const response = await this.dispatch({ method: 'GET', path }, signal);
-    return { status: response.statusCode, body: response.body };
+    const controller = new AbortController();
+    const unlink = this.track(controller, signal);
+    try {
+      const response = await this.dispatch({ method: 'GET', path }, controller.signal);
+      response.body.once('close', unlink);
+      return { status: response.statusCode, body: response.body };
+    } catch (error) {
+      unlink();
+      throw error;
+    }
   }
 
-  /** Closes the pool once its calls (watches included) have ended; later calls fail. */
-  async close(): Promise<void> {
+  /** Links `controller` to the caller's signal and to close(); returns the undo. */
+  private track(controller: AbortController, signal: AbortSignal | undefined): () => void {
+    const onAbort = (): void => controller.abort(signal?.reason);
+    if (signal?.aborted === true) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    this.inFlight.add(controller);
+    return () => {
+      signal?.removeEventListener('abort', onAbort);
+      this.inFlight.delete(controller);
+    };
+  }
+
+  /**
+   * Closes the pool: calls still in flight get `graceMs` to finish, then are cut off (at exit
+   * nothing waits for them any more). Later calls fail.
+   */
+  async close(graceMs = 1_000): Promise<void> {
     this.closed = true;
     const pool = this.pool;
     this.pool = undefined;
     if (instances.get(this.kubeConfig) === this) instances.delete(this.kubeConfig);
-    await pool?.dispatcher.close();
+    if (pool === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'cut'>((resolve) => (timer = setTimeout(() => resolve('cut'), graceMs)));
+    const outcome = await Promise.race([pool.dispatcher.close().then(() => 'closed' as const), graceOver]);
+    clearTimeout(timer);
+    if (outcome === 'closed') return;
+    for (const controller of this.inFlight) controller.abort(new Error('KubeClients closed'));
+    await pool.dispatcher.destroy();
   }
 
   private async dispatch(req: KubeRequest, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
