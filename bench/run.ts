@@ -38,6 +38,7 @@ const REPO_ROOT = path.resolve(import.meta.dirname, '..');
 const progress = (line: string): void => {
   process.stderr.write(`[bench] ${line}\n`);
 };
+let exitCode = 0;
 const machine = `Node ${process.version}, ${availableParallelism()} CPUs: ${cpus()[0]?.model ?? 'unknown'}`;
 
 async function callbacks(): Promise<void> {
@@ -64,6 +65,7 @@ async function fleet(): Promise<void> {
   }
   const nodeOptions = (values['node-options'] === 'image' ? imageNodeOptions() : values['node-options']).split(' ').filter((o) => o !== '');
   const results: FleetResult[] = [];
+  let failed = 0;
   for (let run = 1; run <= runs; run++) {
     const controlPlane = await startControlPlane();
     try {
@@ -79,14 +81,20 @@ async function fleet(): Promise<void> {
           progress,
         }),
       );
+    } catch (error) {
+      // One bad run (the machine is shared) should not throw away the others.
+      failed += 1;
+      progress(`fleet run ${run} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     } finally {
       await controlPlane.stop();
     }
   }
+  if (results.length === 0) throw new Error('every fleet run failed');
   process.stdout.write(
     `\nFleet: ${tasks} tasks created before start, emulator at 20 ms per vendor call, 8 concurrent reconciles, node ${path.relative(REPO_ROOT, entry)}${nodeOptions.length > 0 ? ` ${nodeOptions.join(' ')}` : ''} (${machine})\n` +
-      `median of ${runs} run(s), each on a fresh control plane${runs > 1 ? ' [all runs]' : ''}\n\n${formatFleet(results)}\n`,
+      `median of ${results.length} run(s)${failed > 0 ? ` (${failed} failed)` : ''}, each on a fresh control plane${results.length > 1 ? ' [all runs]' : ''}\n\n${formatFleet(results)}\n`,
   );
+  if (failed > 0) exitCode = 1;
 }
 
 /** NODE_OPTIONS as the Dockerfile's runtime stage sets it. */
@@ -97,7 +105,6 @@ function imageNodeOptions(): string {
   return value;
 }
 
-let exitCode = 0;
 try {
   if (only === undefined || only === 'callbacks') await callbacks();
   if (only === undefined || only === 'fleet') await fleet();
