@@ -31,6 +31,7 @@ import { redactUrl } from '../observability/redact.js';
 import { customObjectStore } from '../runtime/custom-object-store.js';
 import { EventRecorder } from '../runtime/event-recorder.js';
 import { LeaderElector } from '../runtime/leader-election.js';
+import { KubeClients } from '../runtime/kube-clients.js';
 import { Manager } from '../runtime/manager.js';
 import { KeyedRateLimiter } from '../runtime/rate-limiter.js';
 import { StatusWriter } from '../runtime/status-writer.js';
@@ -113,8 +114,10 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
   );
 
   // --- building blocks -------------------------------------------------------------------------
-  const objects = kubeConfig.makeApiClient(CustomObjectsApi);
-  const core = kubeConfig.makeApiClient(CoreV1Api);
+  // One connection pool for every API call of this process (see runtime/kube-clients.ts).
+  const clients = KubeClients.for(kubeConfig);
+  const objects = clients.makeApiClient(CustomObjectsApi);
+  const core = clients.makeApiClient(CoreV1Api);
   const jocloud = new JocloudClient({
     endpoint: settings.endpoint,
     pathPrefix: settings.pathPrefix,
@@ -151,7 +154,8 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
   const desiredCtx = { defaultAppid: settings.defaultAppid, taskidPrefix: settings.taskidPrefix };
   const secretUsers = new SecretUsers(settings.defaultCredentials);
   let elector: LeaderElector | undefined;
-  const holdsLease = (): boolean => elector === undefined || elector.isLeader();
+  // Checked right before each vendor call: a replica frozen past its lease answers false at once.
+  const holdsLease = (): boolean => elector === undefined || elector.holdsLease();
 
   const taskStatus = new StatusWriter<UnvalidatedRtmpPushTask>(customObjectStore(objects, TASKS, RECONCILER_FIELD_MANAGER));
   const callbacksEnabled = settings.callbacks !== undefined;
@@ -330,6 +334,7 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
     await Promise.race([recorder.flush(), new Promise((r) => setTimeout(r, left()).unref())]);
     // Released last, so a successor never runs while our in-flight writes still land.
     await elector?.stop({ release: true });
+    await KubeClients.for(kubeConfig).close();
     if (opts.handleSignals !== false) {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);

@@ -4,6 +4,7 @@
 // The one module that turns those writes into API calls; StatusWriter builds on it.
 import { PatchStrategy, setHeaderOptions, type CustomObjectsApi } from '@kubernetes/client-node';
 import { httpStatusOf, requestOptions } from './kube-client.js';
+import { slimObject } from './slim-object.js';
 import type { StatusObject, StatusTarget } from './status-writer.js';
 
 export interface CustomResource {
@@ -33,7 +34,9 @@ function asObject<T>(body: unknown, what: string): T {
   if (typeof body !== 'object' || body === null) throw new Error(`${what}: the API server answered with no object`);
   const metadata = (body as { metadata?: unknown }).metadata;
   if (typeof metadata !== 'object' || metadata === null) throw new Error(`${what}: the object has no metadata`);
-  return body as T;
+  // Writers keep what they wrote until the cache catches up: without managedFields (most of the
+  // object, and unused here).
+  return slimObject(body as T & { metadata: Record<string, unknown> });
 }
 
 /**

@@ -16,6 +16,7 @@ import {
 import type { Logger } from '../observability/logger.js';
 import { toRfc3339 } from './conditions.js';
 import { describeKubeError, httpStatusOf, requestOptions } from './kube-client.js';
+import { KubeClients } from './kube-clients.js';
 import { deadlineSignal } from './sleep.js';
 
 export type EventType = 'Normal' | 'Warning';
@@ -83,7 +84,7 @@ export class EventRecorder {
     if (opts.api === undefined && opts.kubeConfig === undefined) {
       throw new Error('EventRecorder: kubeConfig or api is required');
     }
-    this.api = opts.api ?? (opts.kubeConfig as KubeConfig).makeApiClient(CoreV1Api);
+    this.api = opts.api ?? KubeClients.for(opts.kubeConfig as KubeConfig).makeApiClient(CoreV1Api);
     this.logger = opts.logger.child({ component: 'event-recorder' });
     this.windowMs = opts.aggregateWindowMs ?? 600_000;
     this.maxEntries = opts.maxEntries ?? 4096;

@@ -6,30 +6,21 @@
 //     its cache, emitting the adds, updates and deletes it missed, so no change is lost;
 //   - on any other error or end of the stream, watches again from the last resourceVersion it
 //     saw, after a jittered exponential backoff;
-//   - restarts a watch that has been silent (no bytes, not even a bookmark) for `watchdogMs`,
-//     which also bounds a connect that hangs. A half-open TCP connection otherwise looks
-//     exactly like a quiet resource.
+//   - restarts a watch that has been silent (no bytes, not even a bookmark) for `watchdogMs`
+//     (informer-io.ts);
+//   - caches objects through `transform`, by default slimObject (no managedFields, no
+//     last-applied annotation), so the cache holds only what its readers use.
 // Handlers are called synchronously and not awaited; their errors (sync or async) are logged.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
+export type { InformerEvents, WatchRestartReason } from './informer-events.js';
 import { Backoff } from './backoff.js';
-import { asStatus, httpStatusOf, kubeGet, kubeGetJson, KubeHttpError, type QueryParams } from './kube-client.js';
+import { Handlers, type InformerEvents, type WatchRestartReason } from './informer-events.js';
+import { listPage, watchStream, type ListPage, type WatchEnd } from './informer-io.js';
+import { asStatus, httpStatusOf, KubeHttpError, type QueryParams } from './kube-client.js';
+import { slimObject } from './slim-object.js';
 import { sleep } from './sleep.js';
 
-/** Why a watch was restarted abnormally (a server-side timeout is normal and not reported). */
-export type WatchRestartReason = 'expired' | 'watchdog' | 'error';
-
-export interface InformerEvents<T> {
-  add: (obj: T) => void | Promise<void>;
-  update: (obj: T, old: T) => void | Promise<void>;
-  delete: (obj: T) => void | Promise<void>;
-  /** A list or watch failed; the informer retries on its own. */
-  error: (error: unknown) => void;
-  /** A watch ended abnormally and is being re-established (`relist` when a full list follows). */
-  restart: (info: { reason: WatchRestartReason; relist: boolean }) => void;
-  /** The first list completed: the cache reflects the cluster. */
-  synced: () => void;
-}
 
 export interface InformerOptions<T extends KubernetesObject> {
   readonly kubeConfig: KubeConfig;
@@ -54,6 +45,11 @@ export interface InformerOptions<T extends KubernetesObject> {
   readonly pageSize?: number;
   /** Turns a decoded JSON item into T (e.g. a zod parse); throwing skips the item with a log. */
   readonly decode?: (raw: unknown) => T;
+  /**
+   * Applied to every object before it is cached and handed to handlers (after decode), to keep
+   * only what the readers need; may modify its argument. Defaults to slimObject.
+   */
+  readonly transform?: (obj: T) => T;
 }
 
 export interface InformerStats {
@@ -64,16 +60,6 @@ export interface InformerStats {
   /** Watch requests started. */
   readonly watches: number;
   readonly resourceVersion: string;
-}
-
-type WatchEnd = 'closed' | 'expired' | 'watchdog' | 'stopped';
-
-interface ListPage {
-  items: unknown[];
-  resourceVersion: string;
-  continueToken: string | undefined;
-  itemKind: string | undefined;
-  apiVersion: string | undefined;
 }
 
 /** The cache key of an object: `namespace/name`, or `name` for cluster-scoped objects. */
@@ -88,14 +74,7 @@ export class Informer<T extends KubernetesObject> {
   private resourceVersion = '';
   private synced = false;
   private syncWaiters: Array<() => void> = [];
-  private readonly listeners: { [E in keyof InformerEvents<T>]: Array<InformerEvents<T>[E]> } = {
-    add: [],
-    update: [],
-    delete: [],
-    error: [],
-    restart: [],
-    synced: [],
-  };
+  private readonly handlers: Handlers<T>;
   private readonly stopController = new AbortController();
   private loopDone: Promise<void> | undefined;
   private counters = { lists: 0, watches: 0, restarts: { expired: 0, watchdog: 0, error: 0 } };
@@ -115,16 +94,12 @@ export class Informer<T extends KubernetesObject> {
     this.backoffMaxMs = opts.backoffMaxMs ?? 30_000;
     this.pageSize = opts.pageSize ?? 500;
     if (!(this.watchdogMs > 0)) throw new Error('Informer: watchdogMs must be positive');
+    this.handlers = new Handlers<T>((event, error) => this.logger.error({ err: error, event }, `${this.resource} ${event} handler failed`));
   }
 
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends keyof InformerEvents<T>>(event: E, handler: InformerEvents<T>[E]): () => void {
-    const list = this.listeners[event] as Array<InformerEvents<T>[E]>;
-    list.push(handler);
-    return () => {
-      const i = list.indexOf(handler);
-      if (i >= 0) list.splice(i, 1);
-    };
+    return this.handlers.on(event, handler);
   }
 
   /** Starts listing and watching in the background. Idempotent. */
@@ -285,94 +260,31 @@ export class Informer<T extends KubernetesObject> {
     }
   }
 
-  private async listPage(continueToken: string | undefined): Promise<ListPage> {
-    const body = await kubeGetJson(
-      this.opts.kubeConfig,
-      this.opts.path,
-      this.query({ limit: this.pageSize, continue: continueToken }),
-      this.stopSignal,
-    );
-    if (typeof body !== 'object' || body === null || !Array.isArray((body as { items?: unknown }).items)) {
-      throw new Error(`list of ${this.resource}: response is not a list`);
-    }
-    const list = body as { items: unknown[]; kind?: unknown; apiVersion?: unknown; metadata?: Record<string, unknown> };
-    const cont = list.metadata?.continue;
-    const rv = list.metadata?.resourceVersion;
-    return {
-      items: list.items,
-      resourceVersion: typeof rv === 'string' ? rv : '',
-      continueToken: typeof cont === 'string' && cont !== '' ? cont : undefined,
-      itemKind: typeof list.kind === 'string' ? list.kind.replace(/List$/, '') : undefined,
-      apiVersion: typeof list.apiVersion === 'string' ? list.apiVersion : undefined,
-    };
+  private listPage(continueToken: string | undefined): Promise<ListPage> {
+    return listPage(this.opts.kubeConfig, this.opts.path, this.query({ limit: this.pageSize, continue: continueToken }), this.stopSignal);
   }
 
   /** Watches from the current resourceVersion until the stream ends; applies every event. */
-  private async watchOnce(): Promise<{ end: WatchEnd; events: number }> {
-    const controller = new AbortController();
-    const onStop = (): void => controller.abort();
-    this.stopSignal.addEventListener('abort', onStop, { once: true });
-    // stop() may have been called while the list was finishing; its abort event is gone by now.
-    if (this.stopSignal.aborted) controller.abort();
-    let watchdogFired = false;
-    let timer: NodeJS.Timeout | undefined;
-    const arm = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        watchdogFired = true;
+  private watchOnce(): Promise<{ end: WatchEnd; events: number }> {
+    this.counters.watches += 1;
+    return watchStream({
+      kubeConfig: this.opts.kubeConfig,
+      path: this.opts.path,
+      query: this.query({
+        watch: 'true',
+        resourceVersion: this.resourceVersion,
+        allowWatchBookmarks: 'true',
+        timeoutSeconds: this.watchTimeoutSeconds(),
+      }),
+      watchdogMs: this.watchdogMs,
+      stopSignal: this.stopSignal,
+      onWatchdog: () =>
         this.logger.warn(
           { watchdogMs: this.watchdogMs, resourceVersion: this.resourceVersion },
           `watch of ${this.resource} silent for too long; restarting it`,
-        );
-        controller.abort(new Error('watch watchdog expired'));
-      }, this.watchdogMs);
-    };
-    let events = 0;
-    this.counters.watches += 1;
-    try {
-      arm();
-      const response = await kubeGet(
-        this.opts.kubeConfig,
-        this.opts.path,
-        this.query({
-          watch: 'true',
-          resourceVersion: this.resourceVersion,
-          allowWatchBookmarks: 'true',
-          timeoutSeconds: this.watchTimeoutSeconds(),
-        }),
-        controller.signal,
-      );
-      if (response.status !== 200) throw await KubeHttpError.fromResponse(response, `watch ${this.opts.path}`);
-      if (response.body === null) return { end: 'closed', events };
-      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-      const decoder = new TextDecoder();
-      let buffered = '';
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        arm();
-        buffered += decoder.decode(value, { stream: true });
-        let newline: number;
-        while ((newline = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, newline).trim();
-          buffered = buffered.slice(newline + 1);
-          if (line === '') continue;
-          if (this.applyWatchLine(line) === 'expired') return { end: 'expired', events };
-          // Only real progress counts: an ERROR right after connecting must still back off.
-          events += 1;
-        }
-      }
-      return { end: 'closed', events };
-    } catch (error) {
-      if (watchdogFired) return { end: 'watchdog', events };
-      if (this.stopSignal.aborted) return { end: 'stopped', events };
-      throw error;
-    } finally {
-      clearTimeout(timer);
-      this.stopSignal.removeEventListener('abort', onStop);
-      // Releases the connection whatever ended the watch (an ERROR event leaves it open).
-      controller.abort();
-    }
+        ),
+      onLine: (line) => this.applyWatchLine(line),
+    });
   }
 
   /** Applies one watch event line; throws on anything it cannot trust (so the watch restarts). */
@@ -420,9 +332,9 @@ export class Informer<T extends KubernetesObject> {
       if (filled.kind === undefined && page.itemKind !== undefined) filled.kind = page.itemKind;
       if (filled.apiVersion === undefined && page.apiVersion !== undefined) filled.apiVersion = page.apiVersion;
     }
-    if (this.opts.decode === undefined) return raw as T;
+    const transform = this.opts.transform ?? slimObject;
     try {
-      return this.opts.decode(raw);
+      return transform(this.opts.decode === undefined ? (raw as T) : this.opts.decode(raw));
     } catch (error) {
       const meta = (raw as KubernetesObject).metadata;
       this.logger.warn({ err: error, namespace: meta?.namespace, name: meta?.name }, `skipping undecodable ${this.resource}`);
@@ -445,20 +357,7 @@ export class Informer<T extends KubernetesObject> {
   }
 
   private emit<E extends keyof InformerEvents<T>>(event: E, ...args: Parameters<InformerEvents<T>[E]>): void {
-    for (const handler of [...this.listeners[event]]) {
-      try {
-        const result = (handler as (...a: Parameters<InformerEvents<T>[E]>) => unknown)(...args);
-        if (result instanceof Promise) {
-          result.catch((error: unknown) => this.handlerFailed(event, error));
-        }
-      } catch (error) {
-        this.handlerFailed(event, error);
-      }
-    }
-  }
-
-  private handlerFailed(event: string, error: unknown): void {
-    this.logger.error({ err: error, event }, `${this.resource} ${event} handler failed`);
+    this.handlers.emit(event, ...args);
   }
 }
 

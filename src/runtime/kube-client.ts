@@ -1,16 +1,10 @@
 // Small pieces shared by the runtime's Kubernetes callers: a raw authenticated GET (list and watch
 // need the response stream and the real status code, which the generated clients hide), a way
-// to give a generated-client call an AbortSignal, and status-code extraction from errors.
-import {
-  ApiException,
-  HttpMethod,
-  Observable,
-  RequestContext,
-  type ConfigurationOptions,
-  type KubeConfig,
-  type ResponseContext,
-} from '@kubernetes/client-node';
-import { fetch, type Response } from 'undici';
+// to give a generated-client call an AbortSignal, and status-code extraction from errors. Every
+// call goes through the KubeConfig's one connection pool (kube-clients.ts), which also gives
+// each call that is not a watch a deadline.
+import { ApiException, Observable, type ConfigurationOptions, type KubeConfig, type RequestContext, type ResponseContext } from '@kubernetes/client-node';
+import { KubeClients, type KubeStream } from './kube-clients.js';
 
 /** A non-2xx answer from the apiserver, with the code and message of its Status body. */
 export class KubeHttpError extends Error {
@@ -24,12 +18,26 @@ export class KubeHttpError extends Error {
     super(message);
   }
 
-  /** Reads a failed response (a metav1.Status body when the apiserver produced it). */
-  static async fromResponse(response: Response, what: string): Promise<KubeHttpError> {
-    const text = await response.text().catch(() => '');
+  /** A failed answer (a metav1.Status body when the apiserver produced it). */
+  static fromBody(statusCode: number, text: string, what: string): KubeHttpError {
     const status = parseStatus(text);
-    const message = status?.message ?? (text.slice(0, 200) || response.statusText);
-    return new KubeHttpError(response.status, `${what}: HTTP ${response.status}: ${message}`, status?.reason);
+    const message = status?.message ?? (text.slice(0, 200) || 'no message');
+    return new KubeHttpError(statusCode, `${what}: HTTP ${statusCode}: ${message}`, status?.reason);
+  }
+
+  /** Reads the body of a failed streamed answer. */
+  static async fromStream(response: KubeStream, what: string): Promise<KubeHttpError> {
+    let text = '';
+    try {
+      for await (const chunk of response.body) {
+        text += String(chunk);
+        if (text.length > 4096) break;
+      }
+    } catch {
+      // The status code alone still says what happened.
+    }
+    response.body.destroy();
+    return KubeHttpError.fromBody(response.status, text, what);
   }
 }
 
@@ -60,45 +68,28 @@ function parseStatus(text: string): KubeStatus | undefined {
 
 export type QueryParams = Readonly<Record<string, string | number | boolean | undefined>>;
 
-/**
- * An authenticated GET of `path` (e.g. `/api/v1/namespaces/x/configmaps`) on the current
- * cluster, with the kubeconfig's credentials and TLS settings. The caller owns the response.
- */
-export async function kubeGet(
-  kubeConfig: KubeConfig,
-  path: string,
-  query: QueryParams,
-  signal: AbortSignal,
-): Promise<Response> {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (cluster === null) throw new Error('kubeconfig has no current cluster');
-  // Concatenate rather than resolve: a server URL may carry a path prefix (API proxies).
-  const url = new URL(cluster.server.replace(/\/+$/, '') + path);
+function withQuery(path: string, query: QueryParams): string {
+  const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined) url.searchParams.set(key, String(value));
+    if (value !== undefined) params.set(key, String(value));
   }
-  const ctx = new RequestContext(url.toString(), HttpMethod.GET);
-  await kubeConfig.applySecurityAuthentication(ctx);
-  ctx.setHeaderParam('Accept', 'application/json');
-  const dispatcher = ctx.getDispatcher();
-  return fetch(url, {
-    method: 'GET',
-    headers: ctx.getHeaders(),
-    ...(dispatcher !== undefined ? { dispatcher } : {}),
-    signal,
-  });
+  const search = params.toString();
+  return search === '' ? path : `${path}?${search}`;
 }
 
-/** kubeGet that parses a JSON body and throws KubeHttpError on a non-2xx answer. */
-export async function kubeGetJson(
-  kubeConfig: KubeConfig,
-  path: string,
-  query: QueryParams,
-  signal: AbortSignal,
-): Promise<unknown> {
-  const response = await kubeGet(kubeConfig, path, query, signal);
-  if (!response.ok) throw await KubeHttpError.fromResponse(response, `GET ${path}`);
-  return response.json();
+/**
+ * An authenticated GET of `path` (e.g. `/api/v1/namespaces/x/configmaps`) on the current cluster
+ * whose body is streamed (watches): no deadline, `signal` ends it. The caller owns the body.
+ */
+export function kubeGet(kubeConfig: KubeConfig, path: string, query: QueryParams, signal: AbortSignal): Promise<KubeStream> {
+  return KubeClients.for(kubeConfig).stream(withQuery(path, query), signal);
+}
+
+/** A GET with a deadline that parses the JSON body and throws KubeHttpError on a non-2xx answer. */
+export async function kubeGetJson(kubeConfig: KubeConfig, path: string, query: QueryParams, signal: AbortSignal): Promise<unknown> {
+  const response = await KubeClients.for(kubeConfig).request({ method: 'GET', path: withQuery(path, query), signal });
+  if (response.status < 200 || response.status > 299) throw KubeHttpError.fromBody(response.status, response.text, `GET ${path}`);
+  return JSON.parse(response.text) as unknown;
 }
 
 /**

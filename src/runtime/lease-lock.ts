@@ -3,6 +3,7 @@
 // candidates racing for an expired lease cannot both win: one gets 409 Conflict).
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
 import { httpStatusOf, requestOptions } from './kube-client.js';
+import { KubeClients } from './kube-clients.js';
 
 export interface LeaseRecord {
   /** '' when nobody holds the lease (after a release). */
@@ -39,7 +40,7 @@ export class KubeLeaseLock implements LeaseLock {
     private readonly namespace: string,
     private readonly name: string,
   ) {
-    this.api = kubeConfig.makeApiClient(CoordinationV1Api);
+    this.api = KubeClients.for(kubeConfig).makeApiClient(CoordinationV1Api);
     this.description = `${namespace}/${name}`;
   }
 

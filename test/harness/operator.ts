@@ -42,17 +42,21 @@ export interface TaskObject {
   };
 }
 
-let crdInstalled: Promise<void> | undefined;
+/** Per control plane (kubeconfig file): the benchmarks start a fresh one for each run. */
+const crdInstalled = new Map<string, Promise<void>>();
 
-/** Installs the generated CRD once per test process and waits until it is Established. */
+/** Installs the generated CRD once per control plane and waits until it is Established. */
 export function ensureCrd(kubeconfigPath = injectedKubeconfigPath()): Promise<void> {
-  crdInstalled ??= (async () => {
+  const installed = crdInstalled.get(kubeconfigPath);
+  if (installed !== undefined) return installed;
+  const installing = (async () => {
     const apply = await runKubectl(kubeconfigPath, ['apply', '-f', path.join(REPO_ROOT, CRD_FILE)]);
     if (apply.code !== 0) throw new Error(`installing the CRD failed: ${apply.stderr}`);
     const wait = await runKubectl(kubeconfigPath, ['wait', '--for=condition=Established', `crd/${PLURAL}.${GROUP}`, '--timeout=60s']);
     if (wait.code !== 0) throw new Error(`the CRD did not become Established: ${wait.stderr}`);
   })();
-  return crdInstalled;
+  crdInstalled.set(kubeconfigPath, installing);
+  return installing;
 }
 
 export interface OperatorFixtureOptions {

@@ -140,6 +140,17 @@ describe('the chart runs the image as built', () => {
     expect(container.args[0]).toBe(cmd[0]);
   });
 
+  it("sets the image's V8 heap settings, with an old generation well inside the memory limit", () => {
+    const env = /^NODE_OPTIONS="([^"]*)"$/.exec(inRuntime('ENV').find((e) => e.args.startsWith('NODE_OPTIONS='))?.args ?? '')?.[1];
+    const container = theOne<Deployment>(objects, 'Deployment').spec.template.spec.containers[0]!;
+    const chart = container.env?.find((e) => e.name === 'NODE_OPTIONS')?.value;
+    expect(chart).toBe(env);
+    const oldSpaceMiB = Number(/--max-old-space-size=(\d+)/.exec(chart ?? '')?.[1]);
+    const limitMiB = Number(/^(\d+)Mi$/.exec((container as { resources?: { limits?: { memory?: string } } }).resources?.limits?.memory ?? '')?.[1]);
+    expect(oldSpaceMiB / limitMiB).toBeGreaterThan(0.4);
+    expect(oldSpaceMiB / limitMiB).toBeLessThan(0.65);
+  });
+
   it('runs as the image USER', () => {
     const [uid, gid] = inRuntime('USER').at(-1)!.args.split(':').map(Number);
     expect(theOne<Deployment>(objects, 'Deployment').spec.template.spec.securityContext).toMatchObject({ runAsUser: uid, runAsGroup: gid });
