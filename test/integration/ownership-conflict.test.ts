@@ -75,6 +75,24 @@ describe('ownership of a vendor identity across namespaces', () => {
     expect(condition(owner, 'Ready')?.status).toBe('True');
   });
 
+  it('a verbatim copy of the owner (same taskid, same address) shows nothing of the owner’s push', async () => {
+    const taskid = unique('copied');
+    const url = 'rtmp://push.example.com/live/copied';
+    await a.create(a.task('copy', { taskid, rtmpurls: [url] }));
+    await a.waitForCondition('copy', 'Ready', 'True');
+    await b.create(b.task('copy', { taskid, rtmpurls: [url] }));
+    await expectRefused(b, 'copy', `${a.namespace}/copy`);
+
+    // The vendor's reports name the taskid and the address both tasks declare: the owner's state.
+    await teams.op.emulator.control.setDestination({ url, status: 3002, errcode: 1003 });
+    await a.waitForCondition('copy', 'Streaming', 'False', 'Interrupted');
+    await teams.op.emulator.control.setDestination({ url, status: 3000 });
+    await a.waitForCondition('copy', 'Streaming', 'True');
+    const claimant = await b.get('copy');
+    expect(claimant?.status?.destinations ?? []).toEqual([]);
+    expect(condition(claimant, 'Streaming')).toMatchObject({ status: 'False', reason: 'NotPushing' });
+  });
+
   it('the same for a source push: appid + room + uid owned in team-a', async () => {
     const roomid = unique('room');
     const source = (client: TaskClient, url: string): TaskObject => {
