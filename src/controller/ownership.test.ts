@@ -28,6 +28,14 @@ describe('IdentityOwnership', () => {
     expect(o.ownerOf('b/stream', shared)).toBe('a/stream');
   });
 
+  it('a holder keeps what it holds against an older claimant (one resumed, or created in the same second with a smaller uid)', () => {
+    const o = new IdentityOwnership({ defaultAppid: APPID });
+    o.upsert(task('holder', '2026-01-01T00:00:00Z', 'uid-9', { active: shared }));
+    o.upsert(task('older', '2025-01-01T00:00:00Z', 'uid-1'));
+    expect(o.ownerOf('holder/stream', shared)).toBeUndefined();
+    expect(o.ownerOf('older/stream', shared)).toBe('holder/stream');
+  });
+
   it('a task that may not run claims nothing, and a permission change re-queues who waited', () => {
     const permitted = new Set(['b']);
     const released: string[][] = [];

@@ -88,6 +88,10 @@ export class IdentityOwnership implements OwnershipView {
       if (self !== undefined && self.held.has(id) && holders.every((h) => olderThan(self, h))) return undefined;
       return oldest(holders).key;
     }
+    // Held by us alone: ours, whoever else claims it. Claimants' age only decides among claimants;
+    // otherwise an older task resumed from suspend (or one created in the same second with a
+    // smaller uid) would leave the running push marked IdentityConflict, and itself too.
+    if (self?.held.has(id) === true) return undefined;
     const rivals = [...(this.claimants.get(id) ?? [])].filter((k) => k !== key).map((k) => this.entries.get(k)).filter((e): e is Entry => e !== undefined);
     if (rivals.length === 0 || self === undefined) return undefined;
     const winner = oldest([self, ...rivals]);

@@ -61,7 +61,8 @@ describe('ownership of a vendor identity across namespaces', () => {
     expect(vendorTask.map((t) => t.addresses.map((x) => x.url))).toEqual([[aUrl]]);
     // A periodic callback for the shared taskid reaches both tasks; team-a stays Ready, team-b refused.
     await teams.op.emulator.control.tick();
-    expect(condition(await a.get('stream'), 'Ready')?.status).toBe('True');
+    const afterTick = await a.get('stream');
+    expect(condition(afterTick, 'Ready')?.status, JSON.stringify(afterTick?.status)).toBe('True');
 
     // Deleting the refused claimant calls nothing and returns (kubectl waits for the finalizer).
     const del = await b.kubectl(['delete', 'rpt', 'stream', '--timeout=30s']);
@@ -72,7 +73,7 @@ describe('ownership of a vendor identity across namespaces', () => {
     expect((await teams.op.emulator.control.tasks()).filter((t) => t.taskid === taskid).map((t) => t.addresses.map((x) => x.url))).toEqual([[aUrl]]);
     const owner = await a.get('stream');
     expect(condition(owner, 'Synced')).toMatchObject({ status: 'True', reason: 'Synced' });
-    expect(condition(owner, 'Ready')?.status).toBe('True');
+    expect(condition(owner, 'Ready')?.status, JSON.stringify(owner?.status)).toBe('True');
   });
 
   it('a verbatim copy of the owner (same taskid, same address) shows nothing of the owner’s push', async () => {

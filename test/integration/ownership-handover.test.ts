@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/emulator/control-api.js';
 import { condition, type TaskClient, type TaskObject } from '../harness/task-client.js';
 import { clusterWideOperator, unique, type Teams } from '../harness/teams.js';
+import { until } from '../support/eventually.js';
 
 type Body = { taskid?: string; rtmpurl?: string };
 const body = (c: CallRecord): Body => (c.body ?? {});
@@ -62,6 +63,39 @@ describe('handing a vendor identity over', () => {
     expect(t.op.decisions('claim', loser.namespace).map((d) => d.kind)).not.toContain('Start');
   });
 
+  it('an older task resumed from suspend waits: the running holder keeps its identity, also after a restart', async () => {
+    const t = (teams = await clusterWideOperator('own-resume'));
+    const [a, b] = await Promise.all([t.team('resume-a'), t.team('resume-b')]);
+    const taskid = unique('resume');
+    const older = await a.create(a.task('stream', { taskid, suspend: true }));
+    await a.waitForCondition('stream', 'Synced', 'True', 'Suspended');
+    // Strictly older: creationTimestamp has whole seconds, and within one second the uids decide.
+    await until(() => Date.now() >= Date.parse(older.metadata.creationTimestamp ?? '') + 1_000, 'the next second');
+    // Suspended, it claims nothing: the newer task in team-b starts.
+    await b.create(b.task('stream', { taskid }));
+    await b.waitForCondition('stream', 'Ready', 'True');
+
+    await a.patchSpec('stream', { suspend: false });
+    const waiting = await a.waitForCondition('stream', 'Synced', 'False', 'IdentityConflict');
+    expect(waiting?.status?.owner).toBe(`${b.namespace}/stream`);
+
+    // Both looked at afresh: the holder is still the owner, and its status is not even rewritten.
+    const before = await b.get('stream');
+    expect(await t.op.stop()).toBe(0);
+    const marks = [a, b].map((c) => t.op.decisions('stream', c.namespace).length);
+    t.op.start();
+    await until(() => [a, b].every((c, i) => t.op.decisions('stream', c.namespace).length > (marks[i] ?? 0)), 'both reconciled after the restart');
+    expect(await t.op.stop()).toBe(0);
+    const holder = await b.get('stream');
+    expect(holder?.metadata.resourceVersion).toBe(before?.metadata.resourceVersion);
+    expect(condition(holder, 'Synced')).toMatchObject({ status: 'True', reason: 'Synced' });
+    expect(condition(await a.get('stream'), 'Synced')).toMatchObject({ status: 'False', reason: 'IdentityConflict' });
+    expect((await t.op.vendorCalls()).filter((c) => body(c).taskid === taskid).map((c) => `${c.endpoint} ${body(c).rtmpurl ?? ''}`)).toEqual([
+      `startrtmp rtmp://push.example.com/live/stream?auth_key=secret-stream`,
+    ]);
+    expect((await t.op.emulator.control.tasks()).filter((v) => v.taskid === taskid)).toHaveLength(1);
+  });
+
   it('the owner is deleted: the claimant takes over by itself and starts once', async () => {
     const t = (teams = await clusterWideOperator('own-handover'));
     const [a, b] = await Promise.all([t.team('hand-a'), t.team('hand-b')]);
@@ -88,11 +122,3 @@ describe('handing a vendor identity over', () => {
     expect((await b.waitForEvent('stream', 'Started')).map((e) => e.count)).toEqual([1]);
   });
 });
-
-async function until(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
