@@ -4,6 +4,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/constants.js';
+import { eventually } from '../support/eventually.js';
 import { runKubectl } from './kubectl.js';
 
 export interface TaskObject {
@@ -140,14 +141,15 @@ export class TaskClient {
   }
 
   /** Polls until an Event with `reason` about task `name` exists; resolves with those Events. */
-  async waitForEvent(name: string, reason: string, timeoutMs = 20_000): Promise<CoreV1Event[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = (await this.events(name)).filter((e) => e.reason === reason);
-      if (found.length > 0) return found;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for a ${reason} Event about ${this.namespace}/${name}`);
-      await delay(100);
-    }
+  waitForEvent(name: string, reason: string, timeoutMs = 20_000): Promise<CoreV1Event[]> {
+    return eventually(
+      `a ${reason} Event about ${this.namespace}/${name}`,
+      async () => {
+        const found = (await this.events(name)).filter((e) => e.reason === reason);
+        return found.length > 0 ? found : undefined;
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
   }
 }
 

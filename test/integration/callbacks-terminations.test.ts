@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/emulator/control-api.js';
 import { condition, OperatorFixture } from '../harness/operator.js';
 import { kubeconfigThrough, startTcpProxy, type TcpProxy } from '../harness/tcp-proxy.js';
+import { until } from '../support/eventually.js';
 
 const startsOf = (calls: readonly CallRecord[], taskid: string): CallRecord[] =>
   calls.filter((c) => c.endpoint === 'startrtmp' && (c.body as { taskid?: string } | null)?.taskid === taskid);
@@ -82,12 +83,4 @@ describe('3003 terminations', () => {
 /** The operator's log lines saying a callback was answered 503 because it could not be recorded. */
 function refusals(f: OperatorFixture): number {
   return f.logs.filter((l) => l.includes('could not record the callback durably')).length;
-}
-
-async function until(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtmpPushTaskStatusSchema } from '../../src/api/v1alpha1/status.js';
 import { OperatorFixture } from '../harness/operator.js';
+import { eventually, until } from '../support/eventually.js';
 
 describe('Events and kubectl explain', () => {
   let op: OperatorFixture;
@@ -77,12 +78,10 @@ describe('Events and kubectl explain', () => {
   it('kubectl explain describes every status field', async () => {
     for (const field of ['status', 'status.active', 'status.active.credentialsSecretRef', 'status.conditions', 'status.destinations', 'status.lastResponse']) {
       // The API server publishes a new CRD's schema a few seconds after it is Established.
-      let out = await op.kubectl(['explain', `rtmppushtasks.${field}`]);
-      for (const deadline = Date.now() + 20_000; out.code !== 0 && Date.now() < deadline; ) {
-        await new Promise((r) => setTimeout(r, 500));
-        out = await op.kubectl(['explain', `rtmppushtasks.${field}`]);
-      }
-      expect(out.code, out.stderr).toBe(0);
+      const out = await eventually(`kubectl explain ${field}`, async () => {
+        const r = await op.kubectl(['explain', `rtmppushtasks.${field}`]);
+        return r.code === 0 ? r : undefined;
+      });
       const fields = explainedFields(out.stdout);
       expect(fields.length, `${field}: ${out.stdout}`).toBeGreaterThan(0);
       if (field === 'status') expect(fields.map((f) => f.name).sort()).toEqual(Object.keys(rtmpPushTaskStatusSchema.shape).sort());
@@ -105,12 +104,4 @@ function explainedFields(stdout: string): Array<{ name: string; description: str
     }
   }
   return out;
-}
-
-async function until(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
