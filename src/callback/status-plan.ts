@@ -73,7 +73,7 @@ export function planCallbackStatus(view: CallbackView, reports: readonly Callbac
   // are recomputed here only for a running task it has synced at least once.
   if (view.active && synced !== undefined) {
     const derived = deriveStatus(
-      { conditions: [...view.conditions], active: view.activeIdentity, destinations, restarts: view.restarts },
+      { conditions: [...view.conditions], active: view.activeIdentity, destinations, restarts: view.restarts, lastStartTime: view.lastStartTime },
       { suspend: view.suspend, rtmpurls: view.rtmpurls },
       deriveContext(ctx),
     );

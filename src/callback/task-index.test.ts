@@ -110,6 +110,18 @@ describe('TaskIndex.lookup', () => {
       ['ns/m1', 'ns/m2'],
     ],
     [
+      'the task holding the vendor task (status.active) gets the report, not another that only declares it',
+      [task('claimant', mixed()), task('owner', mixed(), { active: { appid: '1470236061', roomid: '123', streamtype: 1, taskid: 'biz007' } })],
+      cb(),
+      ['ns/owner'],
+    ],
+    [
+      'a source push held by one task: a copy declaring the same room, uid and address gets nothing',
+      [task('copy', source()), task('owner', source(), { active: { appid: '1470236061', roomid: '123', streamtype: 2, uid: '111' } })],
+      cb({ taskid: '', url: B }),
+      ['ns/owner'],
+    ],
+    [
       'source push whose spec moved rooms: status.active keeps the old room mapped by address',
       [task('s', source({ roomid: '456' }), { active: { appid: '1470236061', roomid: '123', streamtype: 2, uid: '111' } })],
       cb({ taskid: '', url: B }),

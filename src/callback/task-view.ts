@@ -15,6 +15,8 @@ export interface CallbackIdentity {
   readonly streamtype: 1 | 2;
   /** Mixed pushes: every taskid this task may be pushing under (spec, derived, status, active). */
   readonly taskids: readonly string[];
+  /** What may be running for this task (status.active, an unsettled start intent), not only what its spec declares. */
+  readonly held: boolean;
 }
 
 export interface CallbackView {
@@ -70,13 +72,13 @@ export function callbackView(task: UnvalidatedRtmpPushTask, ctx: ViewContext = {
       spec.streamtype === 1
         ? unique([spec.taskid ?? derivedTaskid(task.metadata.namespace ?? 'default', task.metadata.name ?? '', ctx.taskidPrefix ?? ''), status.taskid])
         : [];
-    identities.push({ appid: desiredAppid, roomid: spec.roomid, streamtype: spec.streamtype, taskids });
+    identities.push({ appid: desiredAppid, roomid: spec.roomid, streamtype: spec.streamtype, taskids, held: false });
   }
   // What may be running: the confirmed push, and a start whose answer has not arrived yet.
   for (const running of [status.active, unsettledIntent(task, status)]) {
     const appid = canonicalAppid(running?.appid);
     if (running === undefined || appid === undefined) continue;
-    identities.push({ appid, roomid: running.roomid, streamtype: running.streamtype, taskids: running.streamtype === 1 ? unique([running.taskid]) : [] });
+    identities.push({ appid, roomid: running.roomid, streamtype: running.streamtype, taskids: running.streamtype === 1 ? unique([running.taskid]) : [], held: true });
   }
 
   return {

@@ -115,6 +115,17 @@ export function nextStaleCheck(rtmpurls: readonly string[], destinations: readon
  */
 export const RESTART_SETTLE_MS = 5_000;
 
+/** The longest wait between restarts after 3003s. */
+export const MAX_RESTART_BACKOFF_MS = 300_000;
+
+/**
+ * How long a push must have stayed up since its last start before its restart count (and so the
+ * restart backoff) starts over. A push that comes back for a few seconds and is terminated again
+ * is one run of failures, not a fresh start each time: kubelet's crash-loop backoff likewise
+ * resets only after a container has run for twice its 5-minute cap.
+ */
+export const RESTARTS_RESET_AFTER_MS = 2 * MAX_RESTART_BACKOFF_MS;
+
 /**
  * A 3003 (terminated) for a task that should be running means the vendor dropped it. It is acted
  * on only when it came after our last start (and not before RESTART_SETTLE_MS after it), and
@@ -127,7 +138,7 @@ export function restartDue(
   restarts: number,
   now: Date,
   baseDelayMs = 10_000,
-  maxDelayMs = 300_000,
+  maxDelayMs = MAX_RESTART_BACKOFF_MS,
   settleMs = RESTART_SETTLE_MS,
 ): { due: boolean; retryAt?: Date } {
   const started = lastStartTime === undefined ? 0 : Date.parse(lastStartTime);

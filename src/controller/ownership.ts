@@ -5,6 +5,8 @@
 // - among tasks that only claim it, the oldest (creationTimestamp, then uid) wins: the same answer
 //   on every replica and after every restart, because it is computed from the watch cache and
 //   never from memory of who came first;
+// - a task that may not run at all (its namespace is not permitted this appid or the default
+//   credentials) claims nothing: otherwise any tenant could squat another team's taskid;
 // - a task that lets go (deleted, suspended, moved to another identity) frees it, and the tasks
 //   waiting for it are queued again.
 // Fed by the task informer's events, so a reconcile asks in O(1) instead of scanning every task.
@@ -39,6 +41,12 @@ function olderThan(a: Entry, b: Entry): boolean {
   return a.uid < b.uid;
 }
 
+/**
+ * Whether a task in `namespace` may push under `appid` at all (tenancy); false only when it surely
+ * may not, so a namespace the cache has not seen yet keeps its claim until it has.
+ */
+export type ClaimCheck = (namespace: string, appid: string, usesDefaultCredentials: boolean) => boolean;
+
 export class IdentityOwnership implements OwnershipView {
   private readonly entries = new Map<string, Entry>();
   private readonly holders = new Map<string, Set<string>>();
@@ -48,6 +56,7 @@ export class IdentityOwnership implements OwnershipView {
   constructor(
     private readonly ctx: DesiredContext,
     private readonly onReleased: (taskKeys: readonly string[]) => void = () => undefined,
+    private readonly mayClaim: ClaimCheck = () => true,
   ) {}
 
   /** Informer add/update. */
@@ -79,6 +88,10 @@ export class IdentityOwnership implements OwnershipView {
       if (self !== undefined && self.held.has(id) && holders.every((h) => olderThan(self, h))) return undefined;
       return oldest(holders).key;
     }
+    // Held by us alone: ours, whoever else claims it. Claimants' age only decides among claimants;
+    // otherwise an older task resumed from suspend (or one created in the same second with a
+    // smaller uid) would leave the running push marked IdentityConflict, and itself too.
+    if (self?.held.has(id) === true) return undefined;
     const rivals = [...(this.claimants.get(id) ?? [])].filter((k) => k !== key).map((k) => this.entries.get(k)).filter((e): e is Entry => e !== undefined);
     if (rivals.length === 0 || self === undefined) return undefined;
     const winner = oldest([self, ...rivals]);
@@ -107,7 +120,14 @@ export class IdentityOwnership implements OwnershipView {
     const spec = lenientSpec(task.spec);
     let claims: string | undefined;
     const appid = spec.appid ?? this.ctx.defaultAppid;
-    if (!isDeleting(task) && !spec.suspend && appid !== undefined && spec.roomid !== undefined && spec.streamtype !== undefined) {
+    if (
+      !isDeleting(task) &&
+      !spec.suspend &&
+      appid !== undefined &&
+      spec.roomid !== undefined &&
+      spec.streamtype !== undefined &&
+      this.mayClaim(namespace, appid, spec.credentialsSecretName === undefined)
+    ) {
       const identity: Identity =
         spec.streamtype === 1
           ? { appid, roomid: spec.roomid, streamtype: 1, taskid: spec.taskid ?? derivedTaskid(namespace, name, this.ctx.taskidPrefix ?? '') }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Condition, Destination } from '../api/v1alpha1/status.js';
+import { RESTARTS_RESET_AFTER_MS } from './destinations.js';
 import { deriveConditions, deriveStatus, streamingTransition, type DeriveContext, type DeriveInput } from './status-derive.js';
 
 const NOW = new Date('2026-11-28T12:00:00.000Z');
@@ -65,9 +66,26 @@ describe('deriveConditions: Stalled', () => {
 });
 
 describe('deriveStatus', () => {
-  it('clears the restart count once the push reports pushing again', () => {
-    const { status } = deriveStatus({ conditions: [cond('Synced', 'True', 'Synced')], active: { appid: '1', roomid: 'r', streamtype: 2, uid: 'u' }, destinations: [dest('Pushing', 3000)], restarts: 2 }, { suspend: false, rtmpurls: [URL] }, ctx());
-    expect(status.restarts).toBeUndefined();
+  // A push back for a moment and terminated again is one run of terminations: the count (and so
+  // the restart backoff) starts over only once the push has stayed up RESTARTS_RESET_AFTER_MS.
+  it.each<[string, Destination['state'], number, number | undefined]>([
+    ['pushing again a moment after a restart: the run of terminations goes on', 'Pushing', 1_000, 2],
+    ['pushing, but not yet for the reset time', 'Pushing', RESTARTS_RESET_AFTER_MS - 1, 2],
+    ['pushing for the reset time since the last start: starts over', 'Pushing', RESTARTS_RESET_AFTER_MS, undefined],
+    ['terminated, however long ago it started: kept', 'Terminated', RESTARTS_RESET_AFTER_MS * 2, 2],
+  ])('the restart count: %s', (_name, state, sinceStart, want) => {
+    const { status } = deriveStatus(
+      {
+        conditions: [cond('Synced', 'True', 'Synced')],
+        active: { appid: '1', roomid: 'r', streamtype: 2, uid: 'u' },
+        lastStartTime: new Date(NOW.getTime() - sinceStart).toISOString(),
+        destinations: [dest(state, state === 'Pushing' ? 3000 : 3003)],
+        restarts: 2,
+      },
+      { suspend: false, rtmpurls: [URL] },
+      ctx(),
+    );
+    expect(status.restarts).toBe(want);
   });
 
   it('asks to look again when PushFailing becomes due', () => {

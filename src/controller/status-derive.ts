@@ -4,7 +4,7 @@
 // and Reconciling; the callbacks own destinations; everything here is computed from those.
 import type { Condition, Destination, RtmpPushTaskStatus } from '../api/v1alpha1/status.js';
 import { getCondition, removeCondition, setCondition } from '../runtime/conditions.js';
-import { nextStaleCheck, streamingVerdict } from './destinations.js';
+import { nextStaleCheck, RESTARTS_RESET_AFTER_MS, streamingVerdict } from './destinations.js';
 import { Cond, EventReason, ReadyReason, stalledReasonFor, SyncedReason } from './reasons.js';
 
 export interface DeriveInput {
@@ -43,7 +43,9 @@ export interface DeriveSpec {
 
 /**
  * The status with its derived parts brought up to date: Streaming, Stalled, Ready, and the
- * restart count, which a task that reports pushing again no longer carries.
+ * restart count, which a task that has been pushing for RESTARTS_RESET_AFTER_MS since its last
+ * start no longer carries. (Cleared at the first 3000 instead, every restart after a brief
+ * recovery would count as the first: no backoff, and a run of terminations never visible.)
  */
 export function deriveStatus(s: RtmpPushTaskStatus, spec: DeriveSpec, ctx: DeriveContext): { status: RtmpPushTaskStatus; recheckAt: Date | undefined } {
   const derived = deriveConditions(
@@ -58,7 +60,9 @@ export function deriveStatus(s: RtmpPushTaskStatus, spec: DeriveSpec, ctx: Deriv
     ctx,
   );
   const streaming = getCondition(derived.conditions, Cond.Streaming);
-  const restarts = streaming?.status === 'True' ? undefined : s.restarts;
+  const startedAt = s.lastStartTime === undefined ? Number.NaN : Date.parse(s.lastStartTime);
+  const stable = streaming?.status === 'True' && Number.isFinite(startedAt) && ctx.now.getTime() - startedAt >= RESTARTS_RESET_AFTER_MS;
+  const restarts = stable ? undefined : s.restarts;
   return { status: { ...s, restarts, conditions: derived.conditions }, recheckAt: derived.recheckAt };
 }
 

@@ -169,7 +169,15 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
   }));
   const secretFinalizers = new SecretFinalizers({ api: core, getSecret: caches.getSecret, getTask: caches.getTask, usersOf: (s) => secretUsers.usersOf(s), logger });
   let requeue: (keys: readonly string[]) => void = () => undefined;
-  const ownership = new IdentityOwnership(desiredCtx, (keys) => requeue(keys));
+  // A task its namespace may not run claims no vendor identity (it must not block other teams).
+  const ownership = new IdentityOwnership(
+    desiredCtx,
+    (keys) => requeue(keys),
+    (namespace, appid, usesDefault) => {
+      const verdict = permission?.(namespace, appid, undefined, usesDefault);
+      return verdict === undefined || verdict.ok || verdict.reason !== 'NotPermitted';
+    },
+  );
   const reconciler = new Reconciler(
     {
       getTask: caches.getTask,
@@ -220,8 +228,13 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
     for (const r of refs) secretFinalizers.check(r);
     caches.watchSecrets(secretUsers.secrets());
   });
-  // Namespace labels or annotations changed: its tasks may be permitted (or not) now.
-  namespaces?.onChange((ns) => controller.requeue(caches.listTasks(ns).map((t) => `${ns}/${t.metadata.name ?? ''}`)));
+  // Namespace labels or annotations changed: its tasks may be permitted (or not) now, and so may
+  // claim vendor identities (or not); upsert re-queues whoever waited for an identity let go.
+  namespaces?.onChange((ns) => {
+    const tasks = caches.listTasks(ns);
+    for (const t of tasks) ownership.upsert(t);
+    controller.requeue(tasks.map((t) => `${ns}/${t.metadata.name ?? ''}`));
+  });
   caches.onSecretChange((secret) => secretFinalizers.check(secret));
   const receiver = settings.callbacks === undefined ? undefined : makeReceiver(settings, settings.callbacks, caches, controller, objects, metrics, events, logger);
 

@@ -35,7 +35,7 @@ export function kubectl(args: readonly string[], options: KubectlOptions = {}): 
  * (controller-manager.ts), so deleted namespaces would stay Terminating: tests isolate by
  * namespace and simply leave them behind.
  */
-export async function createNamespace(kubeConfig: KubeConfig, prefix: string): Promise<string> {
+export async function createNamespace(kubeConfig: KubeConfig, prefix: string, labels: Record<string, string> = {}): Promise<string> {
   const cleaned = prefix
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
@@ -43,7 +43,7 @@ export async function createNamespace(kubeConfig: KubeConfig, prefix: string): P
     .slice(0, 50);
   const name = `${cleaned || 'test'}-${randomBytes(4).toString('hex')}`;
   await kubeConfig.makeApiClient(CoreV1Api).createNamespace({
-    body: { metadata: { name, labels: { 'rtmp-push-operator.test/harness': 'true' } } },
+    body: { metadata: { name, labels: { ...labels, 'rtmp-push-operator.test/harness': 'true' } } },
   });
   return name;
 }

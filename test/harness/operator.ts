@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, Watch, type CoreV1Event } from '@kubernetes/client-node';
+import { CoordinationV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import pino from 'pino';
 import { GROUP, PLURAL, VERSION } from '../../src/api/v1alpha1/constants.js';
 import { CRD_FILE } from '../../src/api/v1alpha1/crd-files.js';
@@ -16,31 +16,16 @@ import { runOperator, type OperatorSettings } from '../../src/manager/operator.j
 import { createNamespace, injectedKubeconfigPath } from './kube.js';
 import { runKubectl } from './kubectl.js';
 import { freePort } from './process.js';
+import { TaskClient, type TaskObject } from './task-client.js';
 
 export { freePort } from './process.js';
+export { condition, TaskClient, type TaskObject } from './task-client.js';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 export const CALLBACK_TOKEN = 'test-callback-token-7c1e';
 export const CREDENTIALS_SECRET = 'jocloud-credentials';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
-
-export interface TaskObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata: { name: string; namespace?: string; generation?: number; resourceVersion?: string; finalizers?: string[]; deletionTimestamp?: string; annotations?: Record<string, string>; creationTimestamp?: string; uid?: string };
-  spec: Record<string, unknown>;
-  status?: {
-    observedGeneration?: number;
-    taskid?: string;
-    active?: Record<string, unknown>;
-    requestHash?: string;
-    lastResponse?: { code: number; message?: string };
-    conditions?: Array<{ type: string; status: string; reason: string; message?: string; lastTransitionTime: string; observedGeneration?: number }>;
-    destinations?: Array<{ url: string; state: string; code: number; errcode: number; description?: string; version: string; lastCallbackTime: string }>;
-    [key: string]: unknown;
-  };
-}
 
 /** Per control plane (kubeconfig file): the benchmarks start a fresh one for each run. */
 const crdInstalled = new Map<string, Promise<void>>();
@@ -103,23 +88,25 @@ export interface TaskWatch {
   stop(): void;
 }
 
-export class OperatorFixture {
+export class OperatorFixture extends TaskClient {
   readonly logs: string[] = [];
   private running: { stop: AbortController; done: Promise<number> } | undefined;
   private readonly replicas = new Set<OperatorReplica>();
-  readonly api: CustomObjectsApi;
-  readonly core: CoreV1Api;
 
   private constructor(
-    readonly kubeconfigPath: string,
-    readonly kubeConfig: KubeConfig,
-    readonly namespace: string,
+    kubeconfigPath: string,
+    kubeConfig: KubeConfig,
+    namespace: string,
     readonly emulator: Emulator,
     readonly callbackPort: number,
     private readonly opts: OperatorFixtureOptions,
   ) {
-    this.api = kubeConfig.makeApiClient(CustomObjectsApi);
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
+    super(kubeconfigPath, kubeConfig, namespace);
+  }
+
+  /** The tasks of another namespace (an operator watching every namespace sees them too). */
+  in(namespace: string): TaskClient {
+    return new TaskClient(this.kubeconfigPath, this.kubeConfig, namespace);
   }
 
   static async create(opts: OperatorFixtureOptions = {}): Promise<OperatorFixture> {
@@ -266,12 +253,6 @@ export class OperatorFixture {
     return `http://127.0.0.1:${port}/jocloud/callback`;
   }
 
-  /** core/v1 Events about the task `name` (what kubectl describe shows). */
-  async events(name: string): Promise<CoreV1Event[]> {
-    const list = await this.core.listNamespacedEvent({ namespace: this.namespace, fieldSelector: `involvedObject.name=${name}` });
-    return list.items;
-  }
-
   /**
    * Watches one task from its current resourceVersion: every write to it (spec, status, metadata)
    * shows up as one entry in `changes`. Resolves once the watch is established.
@@ -313,77 +294,6 @@ export class OperatorFixture {
   }
 
 
-  // ---- Kubernetes helpers -------------------------------------------------------------
-
-  kubectl(args: readonly string[], input?: string): ReturnType<typeof runKubectl> {
-    return runKubectl(this.kubeconfigPath, ['-n', this.namespace, ...args], input !== undefined ? { input } : {});
-  }
-
-  /** A task manifest for this namespace (a mixed push in the vendor sample's shape by default). */
-  task(name: string, spec: Record<string, unknown> = {}): TaskObject {
-    return {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'RtmpPushTask',
-      metadata: { name, namespace: this.namespace },
-      spec: {
-        roomid: '123',
-        streamtype: 1,
-        rtmpurls: [`rtmp://push.example.com/live/${name}?auth_key=secret-${name}`],
-        mixconfig: { templateid: 1, output: { streamtype: 2, audiobitrate: 64, audiochannel: 2, audiosample: 44100, audioencode: 1 } },
-        ...spec,
-      },
-    };
-  }
-
-  async create(task: TaskObject): Promise<TaskObject> {
-    return (await this.api.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: this.namespace, body: task })) as TaskObject;
-  }
-
-  async get(name: string): Promise<TaskObject | undefined> {
-    try {
-      return (await this.api.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: this.namespace, name })) as TaskObject;
-    } catch (err) {
-      if ((err as { code?: number }).code === 404) return undefined;
-      throw err;
-    }
-  }
-
-  /** Merge-patches the spec (null deletes a field). */
-  async patchSpec(name: string, spec: Record<string, unknown>): Promise<TaskObject> {
-    return (await this.api.patchNamespacedCustomObject(
-      { group: GROUP, version: VERSION, plural: PLURAL, namespace: this.namespace, name, body: { spec } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    )) as TaskObject;
-  }
-
-  async delete(name: string): Promise<void> {
-    await this.api.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: this.namespace, name });
-  }
-
-  /** Polls until `predicate` holds for the task (undefined = deleted); fails with the last state. */
-  async waitFor(name: string, predicate: (t: TaskObject | undefined) => boolean, timeoutMs = 20_000, what = 'condition'): Promise<TaskObject | undefined> {
-    const deadline = Date.now() + timeoutMs;
-    let last: TaskObject | undefined;
-    while (Date.now() < deadline) {
-      last = await this.get(name);
-      if (predicate(last)) return last;
-      await delay(100);
-    }
-    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} on ${this.namespace}/${name}; last: ${JSON.stringify(last?.status ?? last ?? null)}`);
-  }
-
-  waitForCondition(name: string, type: string, status: string, reason?: string, timeoutMs?: number): Promise<TaskObject | undefined> {
-    return this.waitFor(
-      name,
-      (t) => {
-        const c = condition(t, type);
-        return c !== undefined && c.status === status && (reason === undefined || c.reason === reason) && c.observedGeneration === t?.metadata.generation;
-      },
-      timeoutMs,
-      `${type}=${status}${reason !== undefined ? ` (${reason})` : ''}`,
-    );
-  }
-
   /** The vendor calls the emulator received for this fixture (each fixture has its own emulator). */
   async vendorCalls(endpoint?: 'startrtmp' | 'stoprtmp'): Promise<Awaited<ReturnType<Emulator['control']['calls']>>> {
     return this.emulator.control.calls(endpoint);
@@ -406,22 +316,6 @@ export class OperatorFixture {
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} in ${this.namespace}; calls: [${seen}]`);
   }
 
-  /** Merge-patches metadata (labels, annotations): a change that bumps no generation. */
-  async patchMetadata(name: string, metadata: { labels?: Record<string, string | null>; annotations?: Record<string, string | null> }): Promise<TaskObject> {
-    return (await this.api.patchNamespacedCustomObject(
-      { group: GROUP, version: VERSION, plural: PLURAL, namespace: this.namespace, name, body: { metadata } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    )) as TaskObject;
-  }
-
-  /** Merge-patches the /status subresource, as another status writer would. */
-  async patchStatus(name: string, status: Record<string, unknown>): Promise<TaskObject> {
-    return (await this.api.patchNamespacedCustomObjectStatus(
-      { group: GROUP, version: VERSION, plural: PLURAL, namespace: this.namespace, name, body: { status } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    )) as TaskObject;
-  }
-
   /** Every decision of the fixture's operator, in order, from the reconciler's observation hook. */
   private readonly decided: Array<{ key: string; kind: string; why: unknown; step: number }> = [];
 
@@ -434,8 +328,8 @@ export class OperatorFixture {
    * reconcile). Lets a test wait until a change was seen, check that it led to no vendor call
    * (kind Idle), and count reconciles to show nothing is retried.
    */
-  decisions(name: string): Array<{ kind: string; why: unknown; step: number }> {
-    const key = `${this.namespace}/${name}`;
+  decisions(name: string, namespace = this.namespace): Array<{ kind: string; why: unknown; step: number }> {
+    const key = `${namespace}/${name}`;
     return this.decided.filter((d) => d.key === key).map(({ kind, why, step }) => ({ kind, why, step }));
   }
 }
@@ -456,8 +350,4 @@ function identityIn(logs: readonly string[]): string | undefined {
     if (m?.[1] !== undefined) return m[1];
   }
   return undefined;
-}
-
-export function condition(t: TaskObject | undefined, type: string): NonNullable<NonNullable<TaskObject['status']>['conditions']>[number] | undefined {
-  return t?.status?.conditions?.find((c) => c.type === type);
 }

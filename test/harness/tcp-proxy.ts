@@ -2,7 +2,10 @@
 // break its connections on purpose: dropAll() cuts every connection (like a network blip or an
 // apiserver restart), pause() stalls traffic without closing anything (like a half-open
 // connection or a black-holed route), resume() lets it flow again.
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 
 export type PauseMode = 'hold' | 'refuse';
@@ -123,4 +126,13 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** A copy of the kubeconfig at `kubeconfigPath` whose clusters are reached through `proxy`. */
+export async function kubeconfigThrough(proxy: TcpProxy, kubeconfigPath: string): Promise<string> {
+  const config = JSON.parse(await readFile(kubeconfigPath, 'utf8')) as { clusters: Array<{ cluster: { server: string } }> };
+  for (const c of config.clusters) c.cluster.server = `https://127.0.0.1:${proxy.port}`;
+  const file = path.join(await mkdtemp(path.join(tmpdir(), 'rtmp-proxied-')), 'kubeconfig');
+  await writeFile(file, JSON.stringify(config), { mode: 0o600 });
+  return file;
 }

@@ -29,7 +29,7 @@ describe('kstatus on the health-check objects', () => {
   });
 
   it("reports the Stalled condition's message for a refused spec", () => {
-    expect(kstatus(healthTestObject('testdata/vendor-rejected.yaml')).message).toMatch(/^the vendor rejected this request as invalid/);
+    expect(kstatus(healthTestObject('testdata/vendor-rejected.yaml')).message).toMatch(/failed: code 2101: .*; not retried until the spec changes$/);
   });
 });
 

@@ -107,7 +107,9 @@ export const rtmpPushTaskStatusSchema = z.object({
     .int()
     .min(0)
     .optional()
-    .describe('Restarts after unexpected 3003 (terminated) callbacks since the task last reported pushing; drives the restart backoff.'),
+    .describe(
+      'Restarts after unexpected 3003 (terminated) callbacks in the current run of terminations; drives the restart backoff. Cleared once the push has stayed up for 10 minutes after its last start.',
+    ),
   lastTraceId: z.string().meta(mayBeEmpty).optional().describe('traceId of the last vendor call.'),
   lastResponse: z
     .object({
