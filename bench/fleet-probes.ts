@@ -10,6 +10,7 @@ import pino from 'pino';
 import { Agent, request } from 'undici';
 import { Informer } from '../src/runtime/informer.js';
 import { parsePrometheus, sampleSum, type Sample } from '../test/harness/operator-process.js';
+import type { MemoryCgroup } from './memory-cgroup.js';
 
 /** VmRSS and VmHWM (peak) of a process, in MiB; undefined once it has exited. */
 export async function residentMiB(pid: number): Promise<{ rss: number; peak: number } | undefined> {
@@ -87,8 +88,10 @@ export class OperatorRun {
   readonly exited: Promise<number | null>;
   private readonly tail: string[] = [];
 
-  constructor(entry: string, args: readonly string[], nodeOptions: readonly string[]) {
-    this.child = spawn(process.execPath, [...nodeOptions, entry, 'run', ...args], {
+  constructor(entry: string, args: readonly string[], nodeOptions: readonly string[], cgroup?: MemoryCgroup) {
+    const argv = [...nodeOptions, entry, 'run', ...args];
+    const { command, args: wrapped } = cgroup?.wrap(process.execPath, argv) ?? { command: process.execPath, args: argv };
+    this.child = spawn(command, wrapped, {
       env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', POD_NAME: 'fleet-bench' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

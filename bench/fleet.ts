@@ -23,6 +23,7 @@ import {
 } from './fleet-probes.js';
 import { sampleSum } from '../test/harness/operator-process.js';
 import type { CacheFootprint } from './cache-footprint.js';
+import { MemoryCgroup } from './memory-cgroup.js';
 
 export interface FleetOptions {
   readonly kubeconfigPath: string;
@@ -33,6 +34,8 @@ export interface FleetOptions {
   readonly entry: string;
   /** Extra node flags for the operator process (e.g. --max-old-space-size=...). */
   readonly nodeOptions?: readonly string[];
+  /** Run the operator in a memory cgroup with this limit, as a container would be (MiB). */
+  readonly memoryLimitMiB?: number;
   readonly vendorLatencyMs?: number;
   readonly concurrency?: number;
   /** New tasks created one at a time on the idle operator for the latency figures. */
@@ -69,7 +72,7 @@ async function createTasks(fixture: OperatorFixture, names: readonly string[], p
   await Promise.all(Array.from({ length: parallel }, worker));
 }
 
-async function startOperator(fixture: OperatorFixture, opts: FleetOptions): Promise<{ run: OperatorRun; metricsPort: number; healthPort: number }> {
+async function startOperator(fixture: OperatorFixture, opts: FleetOptions, cgroup: MemoryCgroup | undefined): Promise<{ run: OperatorRun; metricsPort: number; healthPort: number }> {
   const metricsPort = await freePort();
   const healthPort = await freePort();
   const args = [
@@ -83,7 +86,7 @@ async function startOperator(fixture: OperatorFixture, opts: FleetOptions): Prom
     `--health-addr=127.0.0.1:${healthPort}`,
     '--log-level=warn',
   ];
-  return { run: new OperatorRun(opts.entry, args, opts.nodeOptions ?? []), metricsPort, healthPort };
+  return { run: new OperatorRun(opts.entry, args, opts.nodeOptions ?? [], cgroup), metricsPort, healthPort };
 }
 
 /**
@@ -118,6 +121,7 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
   const fixture = await OperatorFixture.create({ prefix: 'fleet', kubeconfigPath: opts.kubeconfigPath, deferStart: true, callbackIntervalMs: 60_000 });
   const counters = new ApiserverCounters(opts.server, opts.token);
   const tracker = new SyncedTracker(fixture.kubeConfig, TASK_PATH(fixture.namespace));
+  const cgroup = opts.memoryLimitMiB === undefined ? undefined : await MemoryCgroup.create(opts.memoryLimitMiB);
   try {
     await fixture.emulator.control.addFault({ latencyMs: opts.vendorLatencyMs ?? 20 });
     const names = Array.from({ length: n }, (_, i) => `t-${String(i).padStart(5, '0')}`);
@@ -127,7 +131,7 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
 
     // 1. Cold start with N unsynced tasks.
     const before = await counters.snapshot();
-    const first = await startOperator(fixture, opts);
+    const first = await startOperator(fixture, opts, cgroup);
     const mem = memorySampler(first.run.pid);
     progress(`operator pid ${first.run.pid} started; waiting for ${n} Synced`);
     const timeoutMs = Math.max(120_000, n * 200);
@@ -150,7 +154,7 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
 
     // 2. Restart with N synced tasks: nothing should reach the vendor.
     const beforeRestart = await counters.snapshot();
-    const second = await startOperator(fixture, opts);
+    const second = await startOperator(fixture, opts, cgroup);
     const mem2 = memorySampler(second.run.pid);
     await until('readyz', async () => (await localGet(second.healthPort, '/readyz')).status === 200, 60_000, 50);
     const readySeconds = (performance.now() - second.run.startedAt) / 1000;
@@ -197,6 +201,7 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
       cache,
     };
   } finally {
+    await cgroup?.remove();
     await tracker.stop();
     await counters.close();
     await fixture.close();

@@ -8,6 +8,8 @@
 //   --node-options="..."     node flags for the operator process in the fleet benchmark; `image`
 //                            takes the image's NODE_OPTIONS from the Dockerfile (default: none,
 //                            node dist/main.js as is)
+//   --memory-limit=MiB       run the operator in a memory cgroup with this limit, as a pod with that
+//                            limit runs it (Node then sizes its heap from it); Linux, root
 //   --entry=PATH             an operator build to measure instead of building this checkout's dist/
 //                            (e.g. another commit's, for a before/after comparison)
 import { execFileSync } from 'node:child_process';
@@ -27,6 +29,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '1' },
     'node-options': { type: 'string', default: '' },
     entry: { type: 'string' },
+    'memory-limit': { type: 'string' },
   },
 });
 const only = values.only;
@@ -34,6 +37,8 @@ const tasks = Number(values.tasks);
 const runs = Number(values.runs);
 if (only !== undefined && only !== 'callbacks' && only !== 'fleet' && only !== 'secrets') throw new Error('--only: callbacks, fleet or secrets');
 if (!Number.isInteger(tasks) || tasks < 1 || !Number.isInteger(runs) || runs < 1) throw new Error('--tasks and --runs: positive integers');
+const memoryLimit = values['memory-limit'] === undefined ? undefined : Number(/^(\d+)(Mi)?$/.exec(values['memory-limit'])?.[1] ?? Number.NaN);
+if (memoryLimit !== undefined && !(memoryLimit > 0)) throw new Error('--memory-limit: MiB, e.g. 512 or 512Mi');
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..');
 const progress = (line: string): void => {
@@ -79,6 +84,7 @@ async function fleet(): Promise<void> {
           tasks,
           entry,
           nodeOptions,
+          ...(memoryLimit !== undefined ? { memoryLimitMiB: memoryLimit } : {}),
           progress,
         }),
       );
@@ -92,7 +98,7 @@ async function fleet(): Promise<void> {
   }
   if (results.length === 0) throw new Error('every fleet run failed');
   process.stdout.write(
-    `\nFleet: ${tasks} tasks created before start, emulator at 20 ms per vendor call, 8 concurrent reconciles, node ${path.relative(REPO_ROOT, entry)}${nodeOptions.length > 0 ? ` ${nodeOptions.join(' ')}` : ''} (${machine})\n` +
+    `\nFleet: ${tasks} tasks created before start, emulator at 20 ms per vendor call, 8 concurrent reconciles, node ${path.relative(REPO_ROOT, entry)}${nodeOptions.length > 0 ? ` ${nodeOptions.join(' ')}` : ''}${memoryLimit !== undefined ? ` in a ${memoryLimit} MiB memory cgroup` : ''} (${machine})\n` +
       `median of ${results.length} run(s)${failed > 0 ? ` (${failed} failed)` : ''}, each on a fresh control plane${results.length > 1 ? ' [all runs]' : ''}\n\n${formatFleet(results)}\n`,
   );
   if (failed > 0) exitCode = 1;
