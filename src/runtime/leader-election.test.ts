@@ -1,7 +1,8 @@
-// The election rules against an in-memory lease with real (short) timers. The same scenarios run
-// against a real apiserver in test/integration/runtime-leader-election.test.ts.
+// The election rules against an in-memory lease under fake timers (every duration below is
+// simulated time, so the assertions are exact and independent of machine load). The same
+// scenarios run against a real apiserver in test/integration/runtime-leader-election.test.ts.
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LeaderElector, type LeaderElectionOptions } from './leader-election.js';
 import type { LeaseLock, LeaseRecord, ObservedLease } from './lease-lock.js';
 
@@ -15,10 +16,15 @@ class MemoryLock implements LeaseLock {
   current: ObservedLease | undefined;
   failWrites = false;
   failReads = false;
+  /** Reads get no answer until their signal aborts (a hung apiserver connection). */
+  hangReads = false;
   writes = 0;
   private rv = 0;
 
-  get(): Promise<ObservedLease | undefined> {
+  get(signal: AbortSignal): Promise<ObservedLease | undefined> {
+    if (this.hangReads) {
+      return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+    }
     if (this.failReads) return Promise.reject(new Error('apiserver unreachable'));
     return Promise.resolve(this.current);
   }
@@ -51,22 +57,30 @@ interface Candidate {
 }
 
 const timing = { leaseDurationMs: 1_000, renewDeadlineMs: 400, retryPeriodMs: 100 };
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Lets `ms` of simulated time pass, running the timers and promise callbacks due meanwhile. */
+const sleep = (ms: number): Promise<void> => vi.advanceTimersByTimeAsync(ms).then(() => undefined);
 
+/** Advances simulated time 1 ms at a time until `predicate` holds; returns the time it took. */
 async function until(predicate: () => boolean, what: string, timeoutMs = 3_000): Promise<number> {
-  const start = Date.now();
+  const start = performance.now();
   while (!predicate()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(5);
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
+    await vi.advanceTimersByTimeAsync(1);
   }
-  return Date.now() - start;
+  return performance.now() - start;
 }
 
 describe('LeaderElector (in-memory lease)', () => {
   const started: Candidate[] = [];
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
   afterEach(async () => {
-    await Promise.all(started.map((c) => c.elector.stop({ release: false })));
+    const stopping = Promise.all(started.map((c) => c.elector.stop({ release: false })));
+    await vi.runAllTimersAsync();
+    await stopping;
     started.length = 0;
+    vi.useRealTimers();
   });
 
   function candidate(identity: string, lock: LeaseLock, extra: Partial<LeaderElectionOptions> = {}): Candidate {
@@ -120,13 +134,16 @@ describe('LeaderElector (in-memory lease)', () => {
     const lock = new MemoryLock();
     const a = candidate('a', lock);
     await until(() => a.elector.isLeader(), 'a leads');
-    const b = candidate('b', lock);
+    // No jitter: b tries exactly every retry period (100 ms).
+    const b = candidate('b', lock, { random: () => 0 });
     await sleep(200);
     await a.elector.stop({ release: false });
     const tookMs = await until(() => b.elector.isLeader(), 'b leads');
-    // Expiry is measured from when b last saw the lease change (≤ 1 retry period before a stopped).
-    expect(tookMs).toBeGreaterThan(700);
-    expect(tookMs).toBeLessThan(1_500);
+    // Expiry runs from when b first saw a's last renewal (that renewal was less than a retry
+    // period before a stopped, and b saw it at its next attempt): one lease duration, give or
+    // take one retry period, never less than the lease duration after that renewal.
+    expect(tookMs).toBeGreaterThan(1_000 - 100);
+    expect(tookMs).toBeLessThanOrEqual(1_000 + 100);
     expect(lock.current?.record).toMatchObject({ holderIdentity: 'b', leaseTransitions: 1 });
     expect(a.log).toEqual(['leader a', 'started', 'stopped']);
     expect(b.log).toEqual(['leader a', 'leader b', 'started']);
@@ -141,22 +158,64 @@ describe('LeaderElector (in-memory lease)', () => {
     await a.elector.stop({ release: true });
     expect(lock.current?.record).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1 });
     const tookMs = await until(() => b.elector.isLeader(), 'b leads');
-    expect(tookMs).toBeLessThan(300);
+    // At b's next attempt: one jittered retry period at most.
+    expect(tookMs).toBeLessThanOrEqual(120);
   });
 
-  it('stops leading when it cannot renew within renewDeadline, before the lease could expire', async () => {
+  it.each([
+    { outage: 'every lease write fails', cut: (lock: MemoryLock) => void (lock.failWrites = true) },
+    { outage: 'a renewal hangs without an answer', cut: (lock: MemoryLock) => void (lock.hangReads = true) },
+  ])('steps down exactly renewDeadline after its last renewal, before the lease could expire, when $outage', async ({ cut }) => {
     const lock = new MemoryLock();
     const a = candidate('a', lock);
     await until(() => a.elector.isLeader(), 'a leads');
-    const lastRenew = Date.now();
-    lock.failWrites = true;
-    await until(() => !a.elector.isLeader(), 'a steps down');
-    const leaderFor = Date.now() - lastRenew;
-    expect(leaderFor).toBeGreaterThanOrEqual(400);
-    expect(leaderFor).toBeLessThan(timing.leaseDurationMs);
-    expect(a.leadingSignal?.aborted).toBe(true);
+    const writes = lock.writes;
+    await until(() => lock.writes > writes, 'a renews');
+    // That renewal started at this very instant (the in-memory lease answers at once).
+    const lastRenew = performance.now();
+    cut(lock);
+    await until(() => a.leadingSignal?.aborted === true, 'a steps down');
+    expect(performance.now() - lastRenew).toBe(timing.renewDeadlineMs);
+    expect(a.elector.isLeader()).toBe(false);
+    expect(a.elector.holdsLease()).toBe(false);
     await a.done;
     expect(a.log).toEqual(['leader a', 'started', 'stopped']);
+  });
+
+  it('holdsLease(): true while renewed, false at once after the process was frozen past renewDeadline', async () => {
+    const lock = new MemoryLock();
+    let frozenMs = 0;
+    // performance.now() keeps counting while a process is stopped; its timers do not run.
+    const a = candidate('a', lock, { monotonicNow: () => performance.now() + frozenMs });
+    await until(() => a.elector.isLeader(), 'a leads');
+    await sleep(2_000);
+    expect(a.elector.holdsLease()).toBe(true);
+    expect(a.leadingSignal?.aborted).toBe(false);
+    const writes = lock.writes;
+
+    frozenMs += timing.leaseDurationMs * 3; // SIGSTOP ... SIGCONT, no timer has fired yet
+    expect(a.elector.holdsLease()).toBe(false);
+    expect(a.leadingSignal?.aborted).toBe(true);
+    expect(a.elector.isLeader()).toBe(false);
+
+    await a.done;
+    expect(a.log).toEqual(['leader a', 'started', 'stopped']);
+    // It did not try to renew a lease another replica may hold by now.
+    expect(lock.writes).toBe(writes);
+  });
+
+  it('holdsLease() is false for a standby and after stop()', async () => {
+    const lock = new MemoryLock();
+    const a = candidate('a', lock);
+    await until(() => a.elector.isLeader(), 'a leads');
+    const b = candidate('b', lock);
+    await sleep(500);
+    expect(b.elector.holdsLease()).toBe(false);
+    expect(a.elector.holdsLease()).toBe(true);
+    const stopping = a.elector.stop();
+    expect(a.elector.holdsLease()).toBe(false);
+    await stopping;
+    expect(a.leadingSignal?.aborted).toBe(true);
   });
 
   it('elects exactly one of several candidates racing for a free lease', async () => {

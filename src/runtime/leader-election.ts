@@ -11,6 +11,20 @@
 //   - stop({ release: true }) empties the holder so a successor takes over at once.
 // Losing leadership is final for an elector: run() resolves, and the process should exit (as
 // controller-runtime does) rather than keep half-stopped controllers around.
+//
+// Acting only while leading — the API for code that touches the outside world (vendor calls):
+//   - holdsLease(): boolean, synchronous and cheap. True only while this replica leads and its
+//     last successful acquire/renew *started* less than renewDeadline ago by the monotonic clock
+//     (performance.now, which keeps counting while the process is frozen). A process stopped by
+//     SIGSTOP or a long GC pause and resumed after the lease could have passed to another replica
+//     answers false at once, before any timer of its own has run. Call it immediately before each
+//     vendor call and make no call when it is false.
+//   - the `signal` given to onStartedLeading aborts as soon as the lease is no longer held: when
+//     holdsLease() finds it expired, when the expiry timer wakes up, when renewing fails for
+//     renewDeadline, or on stop(). Pass it (or a signal derived from it) to every call in flight
+//     so that they are cut off when leadership ends.
+// renewDeadline < leaseDuration, so holdsLease() turns false before any other replica may take
+// the lease over, measured on the other replica's clock from when it saw our last renewal.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
 import { describeKubeError, httpStatusOf } from './kube-client.js';
@@ -36,7 +50,10 @@ export interface LeaderElectionOptions {
   readonly onNewLeader?: (identity: string) => void;
   /** Storage override for tests; defaults to a Lease via the kubeconfig. */
   readonly lock?: LeaseLock;
+  /** Wall clock for the timestamps written into the Lease; defaults to Date.now. */
   readonly now?: () => number;
+  /** Monotonic clock for every duration measured here; defaults to performance.now. */
+  readonly monotonicNow?: () => number;
   readonly random?: () => number;
 }
 
@@ -52,11 +69,15 @@ export class LeaderElector {
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
   private readonly now: () => number;
+  private readonly monotonicNow: () => number;
   private readonly random: () => number;
   private readonly stopController = new AbortController();
   private observed: ObservedLease | undefined;
-  /** Local time at which `observed` was first seen. */
+  /** Monotonic time at which `observed` was first seen. */
   private observedAt = 0;
+  /** Monotonic time at which the last successful acquire or renew was started. */
+  private heldSince = Number.NEGATIVE_INFINITY;
+  private expiryTimer: NodeJS.Timeout | undefined;
   private reportedLeader: string | undefined;
   private leading: AbortController | undefined;
   private release = true;
@@ -82,6 +103,7 @@ export class LeaderElector {
     this.lock = opts.lock ?? new KubeLeaseLock(opts.kubeConfig as KubeConfig, opts.namespace, opts.name);
     this.logger = opts.logger.child({ lease: this.lock.description, identity: opts.identity });
     this.now = opts.now ?? Date.now;
+    this.monotonicNow = opts.monotonicNow ?? (() => performance.now());
     this.random = opts.random ?? Math.random;
   }
 
@@ -102,7 +124,22 @@ export class LeaderElector {
   }
 
   isLeader(): boolean {
-    return this.leading !== undefined;
+    return this.leading !== undefined && !this.leading.signal.aborted;
+  }
+
+  /**
+   * Whether this replica may act as leader right now (see the file header): leading, and the last
+   * successful acquire/renew started less than renewDeadline ago. When it is not, the leading
+   * signal is aborted before this returns.
+   */
+  holdsLease(): boolean {
+    const leading = this.leading;
+    if (leading === undefined || leading.signal.aborted || this.stopped) return false;
+    if (this.monotonicNow() - this.heldSince < this.renewDeadlineMs) return true;
+    this.logger.error({ renewDeadlineMs: this.renewDeadlineMs }, 'leader lease not renewed within renewDeadline; leadership ends');
+    leading.abort(new Error('leader lease not renewed within renewDeadline'));
+    clearTimeout(this.expiryTimer);
+    return false;
   }
 
   /** The holder last observed on the lease ('' when free, undefined before the first read). */
@@ -118,9 +155,14 @@ export class LeaderElector {
     if (!(await this.acquire())) return;
     const leading = new AbortController();
     this.leading = leading;
-    this.logger.info('became leader');
-    this.callSafely('onStartedLeading', () => this.opts.onStartedLeading(leading.signal));
-    await this.renewUntilLost();
+    // The acquire may have been slow: lead only if it is still fresh.
+    if (this.holdsLease()) {
+      this.armExpiry();
+      this.logger.info('became leader');
+      this.callSafely('onStartedLeading', () => this.opts.onStartedLeading(leading.signal));
+      await this.renewUntilLost(leading.signal);
+    }
+    clearTimeout(this.expiryTimer);
     this.leading = undefined;
     leading.abort(new Error('leadership ended'));
     if (this.stopped && this.release) await this.releaseLease();
@@ -132,54 +174,66 @@ export class LeaderElector {
   private async acquire(): Promise<boolean> {
     this.logger.info('attempting to acquire leader lease');
     while (!this.stopped) {
-      if (await this.tryAcquireOrRenew(this.renewDeadlineMs)) return true;
+      if (await this.tryAcquireOrRenew(this.renewDeadlineMs, undefined)) return true;
       await sleep(this.retryPeriodMs * (1 + 0.2 * this.random()), this.stopController.signal);
     }
     return false;
   }
 
-  /** Renews every retryPeriod; returns when stopped or when renewDeadline passed without success. */
-  private async renewUntilLost(): Promise<void> {
+  /**
+   * Renews every retryPeriod; returns when stopped or when the lease was not renewed within
+   * renewDeadline of the last success (holdsLease() turned false, which aborted `leading`).
+   */
+  private async renewUntilLost(leading: AbortSignal): Promise<void> {
+    const wake = AbortSignal.any([this.stopController.signal, leading]);
     while (!this.stopped) {
-      if ((await sleep(this.retryPeriodMs, this.stopController.signal)) === 'aborted') return;
-      const deadline = this.now() + this.renewDeadlineMs;
+      if ((await sleep(this.retryPeriodMs, wake)) === 'aborted') return;
       let renewed = false;
       while (!this.stopped && !renewed) {
-        const remaining = deadline - this.now();
-        if (remaining <= 0) break;
-        renewed = await this.tryAcquireOrRenew(remaining);
-        if (!renewed) await sleep(Math.min(this.retryPeriodMs, Math.max(0, deadline - this.now())), this.stopController.signal);
-      }
-      if (this.stopped) return;
-      if (!renewed) {
-        this.logger.error({ renewDeadlineMs: this.renewDeadlineMs }, 'failed to renew the leader lease in time');
-        return;
+        // Also the check after a wake-up: a process frozen past the deadline ends here.
+        if (!this.holdsLease()) return;
+        const remaining = this.heldSince + this.renewDeadlineMs - this.monotonicNow();
+        renewed = await this.tryAcquireOrRenew(remaining, leading);
+        if (renewed) this.armExpiry();
+        else await sleep(Math.min(this.retryPeriodMs, Math.max(0, this.heldSince + this.renewDeadlineMs - this.monotonicNow())), wake);
       }
     }
   }
 
-  /** One read-modify-write of the lease, bounded by `timeoutMs`. True if we hold it afterwards. */
-  private async tryAcquireOrRenew(timeoutMs: number): Promise<boolean> {
-    const { signal, dispose } = deadlineSignal(timeoutMs, this.stopController.signal);
+  /** Aborts the leading signal when the lease runs out, even if no one calls holdsLease(). */
+  private armExpiry(): void {
+    clearTimeout(this.expiryTimer);
+    const left = this.heldSince + this.renewDeadlineMs - this.monotonicNow();
+    this.expiryTimer = setTimeout(() => {
+      if (this.holdsLease()) this.armExpiry();
+    }, Math.max(0, left));
+  }
+
+  /**
+   * One read-modify-write of the lease, bounded by `timeoutMs` (and by `leading`, while renewing).
+   * True if we hold it afterwards; heldSince is then the time this attempt started.
+   */
+  private async tryAcquireOrRenew(timeoutMs: number, leading: AbortSignal | undefined): Promise<boolean> {
+    const parent = leading === undefined ? this.stopController.signal : AbortSignal.any([this.stopController.signal, leading]);
+    const { signal, dispose } = deadlineSignal(timeoutMs, parent);
     try {
       const now = this.now();
+      const started = this.monotonicNow();
       const current = await this.lock.get(signal);
       if (current === undefined) {
         const record = this.newRecord(undefined, now);
         const resourceVersion = await this.lock.create(record, signal);
-        this.observe({ record, resourceVersion }, now);
-        return true;
+        return this.held({ record, resourceVersion }, started, leading);
       }
-      this.observe(current, now);
+      this.observe(current, this.monotonicNow());
       const holder = current.record.holderIdentity;
       const durationMs = current.record.leaseDurationSeconds * 1_000;
-      if (holder !== '' && holder !== this.opts.identity && this.observedAt + durationMs > now) {
+      if (holder !== '' && holder !== this.opts.identity && this.observedAt + durationMs > this.monotonicNow()) {
         return false;
       }
       const record = this.newRecord(current.record, now);
       const resourceVersion = await this.lock.update(record, current.resourceVersion, signal);
-      this.observe({ record, resourceVersion }, now);
-      return true;
+      return this.held({ record, resourceVersion }, started, leading);
     } catch (error) {
       if (!this.stopped) {
         const conflict = httpStatusOf(error) === 409;
@@ -192,6 +246,14 @@ export class LeaderElector {
     } finally {
       dispose();
     }
+  }
+
+  /** Records a successful write started at `started`; false if leadership ended meanwhile. */
+  private held(lease: ObservedLease, started: number, leading: AbortSignal | undefined): boolean {
+    this.observe(lease, this.monotonicNow());
+    if (leading?.aborted === true) return false;
+    this.heldSince = started;
+    return true;
   }
 
   private newRecord(previous: LeaseRecord | undefined, now: number): LeaseRecord {
