@@ -151,7 +151,7 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
   const desiredCtx = { defaultAppid: settings.defaultAppid, taskidPrefix: settings.taskidPrefix };
   const secretUsers = new SecretUsers(settings.defaultCredentials);
   let elector: LeaderElector | undefined;
-  const holdsLease = (): boolean => elector === undefined || elector.isLeader();
+  const holdsLease = (): boolean => elector === undefined || elector.holdsLease();
 
   const taskStatus = new StatusWriter<UnvalidatedRtmpPushTask>(customObjectStore(objects, TASKS, RECONCILER_FIELD_MANAGER));
   const callbacksEnabled = settings.callbacks !== undefined;
