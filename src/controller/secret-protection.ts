@@ -2,7 +2,7 @@
 // push started with a Secret in a task's namespace may still be running, the Secret carries the
 // finalizer SECRET_IN_USE_FINALIZER, so deleting the namespace (which deletes its Secrets and its
 // tasks in no useful order) cannot take away the credentials stoprtmp needs. The finalizer comes
-// off once no task that still holds its own finalizer uses the Secret.
+// off once no task uses the Secret that is live or still holds its own finalizer.
 //
 // Chosen over keeping credentials in memory: memory does not survive an operator restart during
 // the namespace's deletion, and a restart is exactly when a stop must not be forgotten.
@@ -13,11 +13,12 @@ import type { Logger } from '../observability/logger.js';
 import { httpStatusOf, requestOptions } from '../runtime/kube-client.js';
 import { WorkQueue } from '../runtime/work-queue.js';
 import type { SecretLookup, SecretRef } from './credentials.js';
+import { isDeleting } from './read-task.js';
 import type { SecretProtection } from './reconciler.js';
 import { RetryLater } from './task-writes.js';
 
 export interface SecretFinalizerDeps {
-  readonly api: Pick<CoreV1Api, 'patchNamespacedSecret'>;
+  readonly api: Pick<CoreV1Api, 'patchNamespacedSecret' | 'readNamespacedSecret'>;
   readonly getSecret: SecretLookup;
   readonly getTask: (namespace: string, name: string) => UnvalidatedRtmpPushTask | undefined;
   /** Task keys using the Secret `namespace/name`. */
@@ -58,17 +59,31 @@ export class SecretFinalizers implements SecretProtection {
 
   private async releaseIfUnused(key: string, signal: AbortSignal): Promise<void> {
     const slash = key.indexOf('/');
-    const secret = this.deps.getSecret(key.slice(0, slash), key.slice(slash + 1));
+    const [namespace, name] = [key.slice(0, slash), key.slice(slash + 1)];
+    // The last user's deletion also ends the watch of its Secret, so the cache may have dropped it.
+    const secret = this.deps.getSecret(namespace, name) ?? (await this.read(namespace, name, signal));
     const finalizers = secret?.metadata?.finalizers ?? [];
     if (secret === undefined || !finalizers.includes(SECRET_IN_USE_FINALIZER)) return;
     const inUse = this.deps.usersOf(key).some((taskKey) => {
       const s = taskKey.indexOf('/');
       const task = this.deps.getTask(taskKey.slice(0, s), taskKey.slice(s + 1));
-      return task !== undefined && (task.metadata.finalizers ?? []).includes(FINALIZER);
+      // A live task counts even before its own finalizer shows in the cache: a start adds the
+      // Secret's finalizer first and the task's with its intent next, so the Secret's watch event
+      // can come back while the cached task has neither the finalizer nor the intent yet.
+      return task !== undefined && (!isDeleting(task) || (task.metadata.finalizers ?? []).includes(FINALIZER));
     });
     if (inUse) return;
     this.deps.logger.info({ secret: key }, 'no task needs these credentials any more: removing the in-use finalizer');
     await this.patchFinalizers(secret, finalizers.filter((f) => f !== SECRET_IN_USE_FINALIZER), signal);
+  }
+
+  private async read(namespace: string, name: string, signal: AbortSignal): Promise<V1Secret | undefined> {
+    try {
+      return await this.deps.api.readNamespacedSecret({ namespace, name }, requestOptions(signal));
+    } catch (err) {
+      if (httpStatusOf(err) === 404) return undefined;
+      throw err;
+    }
   }
 
   private async patchFinalizers(secret: V1Secret, finalizers: string[], signal: AbortSignal): Promise<void> {
