@@ -282,8 +282,10 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
     await manager.start(stopping.signal);
     opts.onListening?.(ports);
     if (settings.leaderElection === undefined) {
-      // No Lease, so no leader_election_master_status (as with controller-runtime).
-      await manager.startLeading(stopping.signal);
+      // No Lease, so no leader_election_master_status (as with controller-runtime). Leadership
+      // then never ends: a shutdown stops the workers gracefully through manager.stop() (in-flight
+      // calls finish within --shutdown-timeout) instead of aborting them as a lost Lease does.
+      await manager.startLeading(new AbortController().signal);
     } else {
       const le = settings.leaderElection;
       const leaderStatus = metrics.leaderElectionMasterStatus.labels({ name: le.name });
