@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { FINALIZER, SECRET_IN_USE_FINALIZER } from '../api/v1alpha1/constants.js';
 import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
 import { SecretFinalizers } from './secret-protection.js';
+import { KubeHttpError } from '../runtime/kube-client.js';
 import { silent } from './testing/fake-tasks.test-support.js';
 
 const NS = 'tenant';
@@ -70,5 +71,38 @@ describe('SecretFinalizers release check', () => {
 
   it('reads the Secret from the API server when the cache dropped it (its last user\'s deletion ended its watch)', async () => {
     expect(await check(undefined, () => false)).toEqual(['kept []', 'control []']);
+  });
+});
+
+describe('SecretFinalizers.ensure', () => {
+  /** ensure() against an API server whose first patch conflicts; `live` is the Secret as read after it. */
+  async function ensureAfterConflict(live: V1Secret): Promise<string[]> {
+    const calls: string[] = [];
+    const finalizers = new SecretFinalizers({
+      api: {
+        patchNamespacedSecret: (req: { body: { metadata?: { resourceVersion?: string } } }) => {
+          calls.push(`patch at ${req.body.metadata?.resourceVersion ?? '?'}`);
+          return calls.length === 1 ? Promise.reject(new KubeHttpError(409, 'conflict')) : Promise.resolve({});
+        },
+        readNamespacedSecret: () => {
+          calls.push('read');
+          return Promise.resolve(live);
+        },
+      },
+      getSecret: () => ({ metadata: { namespace: NS, name: 'creds', resourceVersion: '7' } }),
+      getTask: () => undefined,
+      usersOf: () => [],
+      logger: silent,
+    });
+    await finalizers.ensure({ namespace: NS, name: 'creds' }, NS, new AbortController().signal);
+    return calls;
+  }
+
+  it('a conflict because another start added the finalizer meanwhile is no error', async () => {
+    expect(await ensureAfterConflict(secret('creds'))).toEqual(['patch at 7', 'read']);
+  });
+
+  it('a conflict for another reason: adds the finalizer to the Secret as it is now', async () => {
+    expect(await ensureAfterConflict({ metadata: { namespace: NS, name: 'creds', resourceVersion: '8' } })).toEqual(['patch at 7', 'read', 'patch at 8']);
   });
 });

@@ -35,14 +35,21 @@ export class SecretFinalizers implements SecretProtection {
   }
 
   async ensure(ref: SecretRef, _taskNamespace: string, signal: AbortSignal): Promise<void> {
-    const secret = this.deps.getSecret(ref.namespace, ref.name);
+    let secret = this.deps.getSecret(ref.namespace, ref.name);
     if (secret === undefined) return; // resolveCredentials found it; the cache moved on: the reconcile retries
-    const finalizers = secret.metadata?.finalizers ?? [];
-    if (finalizers.includes(SECRET_IN_USE_FINALIZER)) return;
-    // The API server refuses new finalizers on an object being deleted; and a push must not start
-    // with credentials that are about to disappear.
-    if (secret.metadata?.deletionTimestamp !== undefined) throw new RetryLater(`Secret ${ref.namespace}/${ref.name} is being deleted: no push starts with it`);
-    await this.patchFinalizers(secret, [...finalizers, SECRET_IN_USE_FINALIZER], signal);
+    for (let attempt = 0; ; attempt++) {
+      const finalizers = secret.metadata?.finalizers ?? [];
+      if (finalizers.includes(SECRET_IN_USE_FINALIZER)) return;
+      // The API server refuses new finalizers on an object being deleted; and a push must not start
+      // with credentials that are about to disappear.
+      if (secret.metadata?.deletionTimestamp !== undefined) throw new RetryLater(`Secret ${ref.namespace}/${ref.name} is being deleted: no push starts with it`);
+      if (await this.patchFinalizers(secret, [...finalizers, SECRET_IN_USE_FINALIZER], signal, attempt === 0)) return;
+      // Conflict: typically another task's start added the finalizer a moment ago and the cache
+      // has not caught up. Look at the Secret as it is now, once.
+      const fresh = await this.read(ref.namespace, ref.name, signal);
+      if (fresh === undefined) return;
+      secret = fresh;
+    }
   }
 
   /** Queues a check of whether `secret` (namespace/name) may lose its finalizer. */
@@ -86,7 +93,11 @@ export class SecretFinalizers implements SecretProtection {
     }
   }
 
-  private async patchFinalizers(secret: V1Secret, finalizers: string[], signal: AbortSignal): Promise<void> {
+  /**
+   * Writes `finalizers` if the Secret is still at the version read. False on a conflict when
+   * `conflictOk` (the caller looks again), else a conflict is a RetryLater.
+   */
+  private async patchFinalizers(secret: V1Secret, finalizers: string[], signal: AbortSignal, conflictOk = false): Promise<boolean> {
     const namespace = secret.metadata?.namespace ?? '';
     const name = secret.metadata?.name ?? '';
     try {
@@ -94,9 +105,13 @@ export class SecretFinalizers implements SecretProtection {
         { namespace, name, body: { metadata: { resourceVersion: secret.metadata?.resourceVersion, finalizers } } },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch, requestOptions(signal)),
       );
+      return true;
     } catch (err) {
-      if (httpStatusOf(err) === 404) return;
-      if (httpStatusOf(err) === 409) throw new RetryLater(`Secret ${namespace}/${name} changed while updating its finalizers`);
+      if (httpStatusOf(err) === 404) return true;
+      if (httpStatusOf(err) === 409) {
+        if (conflictOk) return false;
+        throw new RetryLater(`Secret ${namespace}/${name} changed while updating its finalizers`);
+      }
       throw err;
     }
   }
