@@ -320,3 +320,23 @@ describe('callback server: logs', () => {
     expect(all).not.toContain(AUTH_KEY);
   });
 });
+
+describe('callback server: close', () => {
+  it('waits for a callback in flight, then closes its kept-alive connection instead of waiting for the keep-alive timeout', async () => {
+    const h = await start();
+    const payload = JSON.stringify(body());
+    const sock = connect(h.server.port, '127.0.0.1');
+    const socketClosed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
+    const answered = new Promise<string>((resolve) => sock.once('data', (d: Buffer) => resolve(d.toString().split('\r\n')[0] ?? '')));
+    // Half the body: the request is in flight when close() is called (a moment later, so that the
+    // server has read the headers; a connection without a request is idle and closed at once).
+    sock.write(`POST /jocloud/callback?token=${TOKEN} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload.slice(0, 10)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closing = h.server.close();
+    sock.write(payload.slice(10));
+    expect(await answered).toBe('HTTP/1.1 200 OK');
+    await closing;
+    await socketClosed;
+    expect(h.received).toHaveLength(1);
+  });
+});

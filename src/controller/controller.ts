@@ -31,10 +31,10 @@ export class TaskController {
   private readonly logger: Logger;
   /** Keys being reconciled → resourceVersions their add/update events brought meanwhile. */
   private readonly seenWhileReconciling = new Map<string, Array<string | undefined>>();
+  /** stop() was called: ends a wait for the caches (the queue's shutdown ends the rest). */
+  private readonly stopRequested = new AbortController();
   /** Times one reconcile for controller_runtime_reconcile_* (undefined without metrics). */
   private readonly startReconcile: (() => EndReconcile) | undefined;
-  /** Aborted by stop(): ends a runWorkers still waiting for the caches. */
-  private readonly stopping = new AbortController();
 
   constructor(private readonly opts: ControllerOptions) {
     this.logger = opts.logger.child({ component: 'controller' });
@@ -74,7 +74,12 @@ export class TaskController {
    * then in-flight reconciles are aborted at once, so no vendor call outlives the Lease.
    */
   async runWorkers(signal: AbortSignal): Promise<void> {
-    await this.opts.caches.waitForSync(AbortSignal.any([signal, this.stopping.signal]));
+    try {
+      await this.opts.caches.waitForSync(AbortSignal.any([signal, this.stopRequested.signal]));
+    } catch (err) {
+      if (this.stopRequested.signal.aborted) return; // stopped before the caches synced: nothing ran
+      throw err;
+    }
     const onLost = (): void => void this.queue.shutdown({ deadlineMs: 0 });
     signal.addEventListener('abort', onLost, { once: true });
     try {
@@ -113,7 +118,7 @@ export class TaskController {
 
   /** Stops the workers (the caches are stopped by their owner, after everyone reading them). */
   async stop(deadlineMs: number): Promise<void> {
-    this.stopping.abort();
+    this.stopRequested.abort();
     await this.queue.shutdown({ deadlineMs });
   }
 }

@@ -2,7 +2,7 @@
 // push started with a Secret in a task's namespace may still be running, the Secret carries the
 // finalizer SECRET_IN_USE_FINALIZER, so deleting the namespace (which deletes its Secrets and its
 // tasks in no useful order) cannot take away the credentials stoprtmp needs. The finalizer comes
-// off once no task uses the Secret any more (deleted, or being deleted and done with its stop).
+// off once no task uses the Secret that is live or still holds its own finalizer.
 //
 // Chosen over keeping credentials in memory: memory does not survive an operator restart during
 // the namespace's deletion, and a restart is exactly when a stop must not be forgotten.
@@ -13,11 +13,12 @@ import type { Logger } from '../observability/logger.js';
 import { httpStatusOf, requestOptions } from '../runtime/kube-client.js';
 import { WorkQueue } from '../runtime/work-queue.js';
 import type { SecretLookup, SecretRef } from './credentials.js';
+import { isDeleting } from './read-task.js';
 import type { SecretProtection } from './reconciler.js';
 import { RetryLater } from './task-writes.js';
 
 export interface SecretFinalizerDeps {
-  readonly api: Pick<CoreV1Api, 'patchNamespacedSecret'>;
+  readonly api: Pick<CoreV1Api, 'patchNamespacedSecret' | 'readNamespacedSecret'>;
   readonly getSecret: SecretLookup;
   readonly getTask: (namespace: string, name: string) => UnvalidatedRtmpPushTask | undefined;
   /** Task keys using the Secret `namespace/name`. */
@@ -34,14 +35,21 @@ export class SecretFinalizers implements SecretProtection {
   }
 
   async ensure(ref: SecretRef, _taskNamespace: string, signal: AbortSignal): Promise<void> {
-    const secret = this.deps.getSecret(ref.namespace, ref.name);
+    let secret = this.deps.getSecret(ref.namespace, ref.name);
     if (secret === undefined) return; // resolveCredentials found it; the cache moved on: the reconcile retries
-    const finalizers = secret.metadata?.finalizers ?? [];
-    if (finalizers.includes(SECRET_IN_USE_FINALIZER)) return;
-    // The API server refuses new finalizers on an object being deleted; and a push must not start
-    // with credentials that are about to disappear.
-    if (secret.metadata?.deletionTimestamp !== undefined) throw new RetryLater(`Secret ${ref.namespace}/${ref.name} is being deleted: no push starts with it`);
-    await this.patchFinalizers(secret, 'add', signal);
+    for (let attempt = 0; ; attempt++) {
+      const finalizers = secret.metadata?.finalizers ?? [];
+      if (finalizers.includes(SECRET_IN_USE_FINALIZER)) return;
+      // The API server refuses new finalizers on an object being deleted; and a push must not start
+      // with credentials that are about to disappear.
+      if (secret.metadata?.deletionTimestamp !== undefined) throw new RetryLater(`Secret ${ref.namespace}/${ref.name} is being deleted: no push starts with it`);
+      if (await this.patchFinalizers(secret, [...finalizers, SECRET_IN_USE_FINALIZER], signal, attempt === 0)) return;
+      // Conflict: typically another task's start added the finalizer a moment ago and the cache
+      // has not caught up. Look at the Secret as it is now, once.
+      const fresh = await this.read(ref.namespace, ref.name, signal);
+      if (fresh === undefined) return;
+      secret = fresh;
+    }
   }
 
   /** Queues a check of whether `secret` (namespace/name) may lose its finalizer. */
@@ -58,34 +66,52 @@ export class SecretFinalizers implements SecretProtection {
 
   private async releaseIfUnused(key: string, signal: AbortSignal): Promise<void> {
     const slash = key.indexOf('/');
-    const secret = this.deps.getSecret(key.slice(0, slash), key.slice(slash + 1));
+    const [namespace, name] = [key.slice(0, slash), key.slice(slash + 1)];
+    // The last user's deletion also ends the watch of its Secret, so the cache may have dropped it.
+    const secret = this.deps.getSecret(namespace, name) ?? (await this.read(namespace, name, signal));
     const finalizers = secret?.metadata?.finalizers ?? [];
     if (secret === undefined || !finalizers.includes(SECRET_IN_USE_FINALIZER)) return;
     const inUse = this.deps.usersOf(key).some((taskKey) => {
       const s = taskKey.indexOf('/');
       const task = this.deps.getTask(taskKey.slice(0, s), taskKey.slice(s + 1));
-      // A task not being deleted may start a push any moment (its start checks the finalizer is
-      // on first, and must not race this removal); one being deleted needs it until it lets go.
-      return task !== undefined && (task.metadata.deletionTimestamp === undefined || (task.metadata.finalizers ?? []).includes(FINALIZER));
+      // A live task counts even before its own finalizer shows in the cache: a start adds the
+      // Secret's finalizer first and the task's with its intent next, so the Secret's watch event
+      // can come back while the cached task has neither the finalizer nor the intent yet.
+      return task !== undefined && (!isDeleting(task) || (task.metadata.finalizers ?? []).includes(FINALIZER));
     });
     if (inUse) return;
     this.deps.logger.info({ secret: key }, 'no task needs these credentials any more: removing the in-use finalizer');
-    await this.patchFinalizers(secret, 'remove', signal);
+    await this.patchFinalizers(secret, finalizers.filter((f) => f !== SECRET_IN_USE_FINALIZER), signal);
+  }
+
+  private async read(namespace: string, name: string, signal: AbortSignal): Promise<V1Secret | undefined> {
+    try {
+      return await this.deps.api.readNamespacedSecret({ namespace, name }, requestOptions(signal));
+    } catch (err) {
+      if (httpStatusOf(err) === 404) return undefined;
+      throw err;
+    }
   }
 
   /**
-   * A strategic merge patch: ObjectMeta.finalizers merges as a set there, so adding ours (or
-   * deleting it with the $deleteFromPrimitiveList directive) needs no resourceVersion guard and
-   * cannot drop another controller's finalizer, however many tasks ask at once.
+   * Writes `finalizers` if the Secret is still at the version read. False on a conflict when
+   * `conflictOk` (the caller looks again), else a conflict is a RetryLater.
    */
-  private async patchFinalizers(secret: V1Secret, change: 'add' | 'remove', signal: AbortSignal): Promise<void> {
+  private async patchFinalizers(secret: V1Secret, finalizers: string[], signal: AbortSignal, conflictOk = false): Promise<boolean> {
     const namespace = secret.metadata?.namespace ?? '';
     const name = secret.metadata?.name ?? '';
-    const metadata = change === 'add' ? { finalizers: [SECRET_IN_USE_FINALIZER] } : { '$deleteFromPrimitiveList/finalizers': [SECRET_IN_USE_FINALIZER] };
     try {
-      await this.deps.api.patchNamespacedSecret({ namespace, name, body: { metadata } }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch, requestOptions(signal)));
+      await this.deps.api.patchNamespacedSecret(
+        { namespace, name, body: { metadata: { resourceVersion: secret.metadata?.resourceVersion, finalizers } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch, requestOptions(signal)),
+      );
+      return true;
     } catch (err) {
-      if (httpStatusOf(err) === 404) return;
+      if (httpStatusOf(err) === 404) return true;
+      if (httpStatusOf(err) === 409) {
+        if (conflictOk) return false;
+        throw new RetryLater(`Secret ${namespace}/${name} changed while updating its finalizers`);
+      }
       throw err;
     }
   }

@@ -204,6 +204,40 @@ export function listenFlags(ports: ListenPorts): string[] {
   return [`--callback-addr=127.0.0.1:${ports.callback}`, `--health-addr=127.0.0.1:${ports.health}`, `--metrics-addr=127.0.0.1:${ports.metrics}`];
 }
 
+export interface ElectingReplicaOptions {
+  /** Label, and POD_NAME (the prefix of its Lease identity). */
+  readonly name: string;
+  /** The flags pointing it at a fixture (OperatorFixture.processArgs()). */
+  readonly fixtureArgs: readonly string[];
+  /** The Lease's namespace and name. */
+  readonly namespace: string;
+  readonly lease: string;
+  readonly callbackToken: string;
+}
+
+/** One of several replicas electing a leader, with short timings: lease 3 s, renew deadline 2 s, retry 500 ms. */
+export async function startElectingReplica(o: ElectingReplicaOptions): Promise<{ proc: OperatorProcess; ports: ListenPorts }> {
+  const ports = await listenPorts();
+  const proc = OperatorProcess.start({
+    name: o.name,
+    args: [
+      ...o.fixtureArgs,
+      '--vendor-qps=50',
+      '--log-level=debug',
+      '--shutdown-timeout=10s',
+      '--leader-elect',
+      `--leader-elect-namespace=${o.namespace}`,
+      `--leader-elect-id=${o.lease}`,
+      '--leader-elect-lease-duration=3s',
+      '--leader-elect-renew-deadline=2s',
+      '--leader-elect-retry-period=500ms',
+      ...listenFlags(ports),
+    ],
+    env: { RTMP_OPERATOR_CALLBACK_TOKEN: o.callbackToken },
+  });
+  return { proc, ports };
+}
+
 /** GET http://127.0.0.1:PORT/PATH; status 0 when nothing answers (not listening yet, or gone). */
 export async function httpGet(port: number, urlPath: string): Promise<{ status: number; body: string }> {
   try {

@@ -6,16 +6,16 @@
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALLBACK_TOKEN, condition, OperatorFixture, type TaskObject } from '../harness/operator.js';
+import type {
+  OperatorProcess} from '../harness/operator-process.js';
 import {
-  OperatorProcess,
   eventually,
   httpGet,
   killAllOperatorProcesses,
   printOperatorLogsOnFailure,
-  listenFlags,
-  listenPorts,
   sampleSum,
   scrape,
+  startElectingReplica,
   type ListenPorts,
   type Sample,
 } from '../harness/operator-process.js';
@@ -55,24 +55,7 @@ describe('two operator processes with leader election', () => {
   const replicas = new Map<string, Replica>();
 
   async function startReplica(name: string): Promise<Replica> {
-    const ports = await listenPorts();
-    const proc = OperatorProcess.start({
-      name,
-      args: [
-        ...env.processArgs(),
-        '--vendor-qps=50',
-        '--log-level=debug',
-        '--shutdown-timeout=10s',
-        '--leader-elect',
-        `--leader-elect-namespace=${env.namespace}`,
-        `--leader-elect-id=${LEASE}`,
-        '--leader-elect-lease-duration=3s',
-        '--leader-elect-renew-deadline=2s',
-        '--leader-elect-retry-period=500ms',
-        ...listenFlags(ports),
-      ],
-      env: { RTMP_OPERATOR_CALLBACK_TOKEN: CALLBACK_TOKEN },
-    });
+    const { proc, ports } = await startElectingReplica({ name, fixtureArgs: env.processArgs(), namespace: env.namespace, lease: LEASE, callbackToken: CALLBACK_TOKEN });
     const replica = { proc, ports };
     replicas.set(name, replica);
     return replica;

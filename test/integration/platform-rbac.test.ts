@@ -110,7 +110,8 @@ describe("the operator under the chart's ServiceAccount", () => {
 
     const events = await env.core.listNamespacedEvent({ namespace: env.namespace });
     const ours = events.items.filter((e) => e.source?.component === 'rtmp-push-operator' || e.reportingComponent === 'rtmp-push-operator');
-    expect(new Set(ours.map((e) => e.reason))).toEqual(new Set(['Started', 'Updated', 'Stopped', 'StreamingStarted']));
+    // StreamingStarted: the callback writer's Event when a task's addresses all report pushing.
+    expect(new Set(ours.map((e) => e.reason))).toEqual(new Set(['Started', 'StreamingStarted', 'Updated', 'Stopped']));
 
     const lease = await env.kubeConfig.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: leaseName, namespace: releaseNamespace });
     expect(lease.spec?.holderIdentity).toMatch(/^rbac-0_/);

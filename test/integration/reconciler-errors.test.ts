@@ -6,6 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FINALIZER } from '../../src/api/v1alpha1/constants.js';
+import { devAccount } from '../../src/emulator/accounts.js';
 import type { CallRecord, FaultSpec } from '../../src/emulator/control-api.js';
 import { condition, CREDENTIALS_SECRET, OperatorFixture, type OperatorFixtureOptions, type TaskObject, type TaskWatch } from '../harness/operator.js';
 import { until } from '../support/eventually.js';
@@ -106,8 +107,9 @@ describe('reconciler and vendor errors', () => {
   it.each([
     { reason: '1000 no token', code: 1000 },
     { reason: '1002 appid not enabled for the token', code: 1002 },
-  ])('$reason: CredentialsRejected, not retried at once; any change to the Secret retries it', async ({ code }) => {
-    const f = await fixture();
+  ])('$reason: CredentialsRejected, not retried at once; new credentials in the Secret retry it', async ({ code }) => {
+    // Two valid credential pairs for the appid, so the Secret can change to another valid one.
+    const f = await fixture({ accounts: [devAccount, { ...devAccount, restfulId: 'rotated', restfulSecret: 'rotated-secret' }] });
     await f.emulator.control.addFault({ endpoint: 'startrtmp', code, count: 1 });
     await f.create(f.task('cred', { taskid: 'cred-1' }));
     const rejected = await f.waitForCondition('cred', 'Synced', 'False', 'CredentialsRejected');
@@ -115,7 +117,8 @@ describe('reconciler and vendor errors', () => {
     await quiet(f, 'cred', 1_500);
     expect(codes(await f.vendorCalls())).toEqual([code]);
 
-    await f.core.patchNamespacedSecret({ namespace: f.namespace, name: CREDENTIALS_SECRET, body: { metadata: { annotations: { rotated: 'now' } } } }, mergePatch());
+    // Only a change of what the credentials are re-queues at once (a label or annotation does not).
+    await f.core.patchNamespacedSecret({ namespace: f.namespace, name: CREDENTIALS_SECRET, body: { stringData: { restfulId: 'rotated', restfulSecret: 'rotated-secret' } } }, mergePatch());
     await f.waitForCondition('cred', 'Synced', 'True', 'Synced', 10_000);
     expect(codes(await f.vendorCalls())).toEqual([code, 0]);
   });
