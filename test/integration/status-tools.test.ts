@@ -96,14 +96,17 @@ describe('kstatus and the Argo CD health check on live tasks', () => {
     expect(live.get('not-yet-seen')?.status).toBeUndefined();
   });
 
-  it.skipIf(UPDATE)('the committed testdata have the conditions the live tasks have', () => {
+  const itUnlessUpdating = UPDATE ? (): void => undefined : it;
+  itUnlessUpdating('the committed testdata have the conditions the live tasks have', () => {
     for (const name of Object.keys(expected)) {
       const committed = healthTestObject(`testdata/${name}.yaml`);
       expect({ name, conditions: conditionShape(committed) }).toEqual({ name, conditions: conditionShape(testdataOf(must(live.get(name)), op.namespace)) });
     }
   });
 
-  it.runIf(UPDATE)('rewrites the testdata and their health_test.yaml cases from the live tasks', async () => {
+  // Registered only in the rewrite mode, so a normal run reports no skipped test.
+  const itWhenUpdating = UPDATE ? it : (): void => undefined;
+  itWhenUpdating('rewrites the testdata and their health_test.yaml cases from the live tasks', async () => {
     const testFile = path.join(HEALTH_CHECK_DIR, 'health_test.yaml');
     const doc = parse(readFileSync(testFile, 'utf8')) as { tests: Array<{ inputPath: string; healthStatus: { status: string; message?: string } }> };
     for (const [name, want] of Object.entries(expected)) {
