@@ -115,7 +115,9 @@ export class OperatorRun {
     return this.tail.join('').slice(-4000);
   }
 
+  /** SIGTERM (SIGKILL after 30 s); returns at once if it has exited already. */
   async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
     await this.exited;

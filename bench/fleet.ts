@@ -122,6 +122,13 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
   const counters = new ApiserverCounters(opts.server, opts.token);
   const tracker = new SyncedTracker(fixture.kubeConfig, TASK_PATH(fixture.namespace));
   const cgroup = opts.memoryLimitMiB === undefined ? undefined : await MemoryCgroup.create(opts.memoryLimitMiB);
+  // Stopped in `finally` too, so a failed run leaves no operator behind.
+  const operators: OperatorRun[] = [];
+  const start = async (): Promise<Awaited<ReturnType<typeof startOperator>>> => {
+    const started = await startOperator(fixture, opts, cgroup);
+    operators.push(started.run);
+    return started;
+  };
   try {
     await fixture.emulator.control.addFault({ latencyMs: opts.vendorLatencyMs ?? 20 });
     const names = Array.from({ length: n }, (_, i) => `t-${String(i).padStart(5, '0')}`);
@@ -131,7 +138,7 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
 
     // 1. Cold start with N unsynced tasks.
     const before = await counters.snapshot();
-    const first = await startOperator(fixture, opts, cgroup);
+    const first = await start();
     const mem = memorySampler(first.run.pid);
     progress(`operator pid ${first.run.pid} started; waiting for ${n} Synced`);
     const timeoutMs = Math.max(120_000, n * 200);
@@ -154,11 +161,12 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
 
     // 2. Restart with N synced tasks: nothing should reach the vendor.
     const beforeRestart = await counters.snapshot();
-    const second = await startOperator(fixture, opts, cgroup);
+    const second = await start();
     const mem2 = memorySampler(second.run.pid);
     await until('readyz', async () => (await localGet(second.healthPort, '/readyz')).status === 200, 60_000, 50);
     const readySeconds = (performance.now() - second.run.startedAt) / 1000;
-    const settled = await waitSettled(second.metricsPort, n, second.run.exited, timeoutMs);
+    // Requeues triggered by callbacks can keep the queue from ever being empty at a poll.
+    const settled = await waitSettled(second.metricsPort, n, second.run.exited, Math.min(timeoutMs, 300_000));
     const settledSeconds = settled ? (performance.now() - second.run.startedAt) / 1000 : Number.NaN;
     await delay(2_000);
     const m2 = await operatorMetrics(second.metricsPort);
@@ -201,6 +209,7 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
       cache,
     };
   } finally {
+    await Promise.all(operators.map((o) => o.stop()));
     await cgroup?.remove();
     await tracker.stop();
     await counters.close();
