@@ -212,6 +212,7 @@ export class CallbackWriter {
       return;
     }
     let terminated = false;
+    let shouldRun = true;
     let before: unknown;
     const now = this.now();
     const after = await this.status.write(
@@ -227,6 +228,7 @@ export class CallbackWriter {
         });
         if (plan.recheckAt !== undefined) this.queue.addAfter(key, plan.recheckAt.getTime() - now.getTime());
         terminated = plan.terminatedWhileRunning;
+        shouldRun = plan.shouldRun;
         before = current.status;
         return plan.patch === undefined ? undefined : { ...(current.status as Record<string, unknown> | undefined), ...plan.patch };
       },
@@ -240,7 +242,8 @@ export class CallbackWriter {
     if (after === task || after.metadata.resourceVersion === task.metadata.resourceVersion) return;
     this.logger.debug({ task: key }, 'wrote push status from callbacks');
     const transition = streamingTransition(conditionsOf(before), conditionsOf(after.status));
-    if (transition !== undefined) this.opts.events?.record(after, transition.type, transition.reason, transition.message);
+    // A push that is being stopped (suspend, deletion) reports its end: no problem to warn about.
+    if (transition !== undefined && (shouldRun || transition.type === 'Normal')) this.opts.events?.record(after, transition.type, transition.reason, transition.message);
     if (terminated) this.opts.onTerminated?.(key);
   }
 }

@@ -43,6 +43,8 @@ export interface StatusPlan {
   readonly patch: StatusPatch | undefined;
   /** A report turned an address Terminated (3003) while the task should be running. */
   readonly terminatedWhileRunning: boolean;
+  /** The task should be pushing (running, not suspended, not being deleted). */
+  readonly shouldRun: boolean;
   /** When to look again so a silent vendor turns Streaming Unknown; unset when no report can go stale. */
   readonly recheckAt: Date | undefined;
 }
@@ -85,7 +87,7 @@ export function planCallbackStatus(view: CallbackView, reports: readonly Callbac
 
   const shouldRun = view.active && !view.suspend && !view.deleting;
   const changed = patch.destinations !== undefined || patch.conditions !== undefined || 'restarts' in patch;
-  return { patch: changed ? patch : undefined, terminatedWhileRunning: terminated && shouldRun, recheckAt };
+  return { patch: changed ? patch : undefined, terminatedWhileRunning: terminated && shouldRun, shouldRun, recheckAt };
 }
 
 function deriveContext(ctx: PlanContext): DeriveContext {
