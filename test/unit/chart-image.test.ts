@@ -147,8 +147,9 @@ describe('the chart runs the image as built', () => {
     expect(chart).toBe(env);
     const oldSpaceMiB = Number(/--max-old-space-size=(\d+)/.exec(chart ?? '')?.[1]);
     const limitMiB = Number(/^(\d+)Mi$/.exec((container as { resources?: { limits?: { memory?: string } } }).resources?.limits?.memory ?? '')?.[1]);
-    expect(oldSpaceMiB / limitMiB).toBeGreaterThan(0.4);
-    expect(oldSpaceMiB / limitMiB).toBeLessThan(0.65);
+    // Native memory (code, buffers, malloc) reached 340 MB at 10,000 tasks besides the heap.
+    expect(oldSpaceMiB / limitMiB).toBeGreaterThan(0.3);
+    expect(oldSpaceMiB / limitMiB).toBeLessThan(0.6);
   });
 
   it('runs as the image USER', () => {

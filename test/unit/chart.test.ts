@@ -155,8 +155,8 @@ describe('helm template with default values', () => {
     expect(flagValue(container.args, 'health-addr')).toBe(':8081');
   });
 
-  it('requests 50m/256Mi and limits memory to 512Mi', () => {
-    expect(operatorContainer(objects).resources).toEqual({ requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '512Mi' } });
+  it('requests 50m/256Mi and limits memory to 768Mi', () => {
+    expect(operatorContainer(objects).resources).toEqual({ requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '768Mi' } });
   });
 
   it('has a PodDisruptionBudget keeping one operator pod available', () => {
