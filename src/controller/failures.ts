@@ -8,7 +8,7 @@ import { setCondition } from '../runtime/conditions.js';
 import { NotLeading, VendorCallFailed } from './external.js';
 import { Cond, EventReason, ReconcilingReason, SyncedReason } from './reasons.js';
 import { RetryLater } from './task-writes.js';
-import { withSynced, type ActContext, type Outcome } from './vendor-actions.js';
+import { withoutReconciling, withSynced, type ActContext, type Outcome } from './vendor-actions.js';
 
 export interface FailedCall {
   readonly endpoint: 'startrtmp' | 'stoprtmp';
@@ -85,7 +85,7 @@ export async function recordFailure(task: UnvalidatedRtmpPushTask, c: ActContext
               { observedGeneration: task.metadata.generation ?? 0, now },
             ),
           }
-        : { ...next, conditions: (next.conditions ?? []).filter((x) => x.type !== Cond.Reconciling) };
+        : withoutReconciling(next);
     },
     c.signal,
   );

@@ -2,13 +2,12 @@
 // backoff), write only if that changed anything, and ask to look again when time alone will
 // change something (credentials retry, restart backoff, staleness of callbacks).
 import type { RtmpPushTaskStatus } from '../api/v1alpha1/status.js';
-import { getCondition, removeCondition, setCondition } from '../runtime/conditions.js';
-import type { IdleWhy } from './decide.js';
-import { describeIdentity } from './decide.js';
+import { getCondition, setCondition } from '../runtime/conditions.js';
+import { describeIdentity, type IdleWhy } from './decide.js';
 import { letGoHint } from './failures.js';
 import { Cond, EventReason, ReconcilingReason, SyncedReason } from './reasons.js';
 import type { ReconcileResult } from './reconciler.js';
-import { withSynced, type ActContext } from './vendor-actions.js';
+import { withoutReconciling, withSynced, type ActContext } from './vendor-actions.js';
 
 interface SyncedVerdict {
   readonly status: 'True' | 'False';
@@ -72,15 +71,9 @@ export async function idle(c: ActContext, why: IdleWhy): Promise<ReconcileResult
     (s) => {
       verdict = syncedFor(c, why, s);
       const next = withSynced(c, { ...s, owner: why.kind === 'IdentityConflict' ? why.owner : undefined }, verdict.status, verdict.reason, verdict.message);
-      const conditions =
-        restartAt !== undefined && why.kind === 'InSync'
-          ? setCondition(
-              next.conditions,
-              { type: Cond.Reconciling, status: 'True', reason: ReconcilingReason.Restarting, message: `the vendor terminated the push; restarting at ${restartAt.toISOString()}` },
-              { observedGeneration: c.task.metadata.generation ?? 0, now: c.now() },
-            )
-          : removeCondition(next.conditions, Cond.Reconciling);
-      return { ...next, conditions };
+      if (restartAt === undefined || why.kind !== 'InSync') return withoutReconciling(next);
+      const restarting = { type: Cond.Reconciling, status: 'True' as const, reason: ReconcilingReason.Restarting, message: `the vendor terminated the push; restarting at ${restartAt.toISOString()}` };
+      return { ...next, conditions: setCondition(next.conditions, restarting, { observedGeneration: c.task.metadata.generation ?? 0, now: c.now() }) };
     },
     c.signal,
   );

@@ -7,7 +7,7 @@ import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
 import type { StartRtmpRequest } from '../jocloud/wire.js';
 import type { Logger } from '../observability/logger.js';
 import type { SecretLookup, SecretRef } from './credentials.js';
-import { decide, type Decision } from './decide.js';
+import { decide, describeIdentity, type Decision } from './decide.js';
 import type { PushTaskClient } from './external.js';
 import { idle } from './idle.js';
 import { observe, type Observed, type OwnershipView, type PermissionCheck } from './observe.js';
@@ -163,15 +163,11 @@ async function removeFinalizer(c: ActContext, why: 'Stopped' | 'Orphaned'): Prom
       c.task,
       'Normal',
       'Orphaned',
-      active === undefined ? 'deletionPolicy Orphan: nothing was running' : `deletionPolicy Orphan: left ${describe(active)} running at the vendor`,
+      active === undefined ? 'deletionPolicy Orphan: nothing was running' : `deletionPolicy Orphan: left ${describeIdentity(active)} running at the vendor`,
     );
   }
   await c.deps.writes.setFinalizer(c.task, false, c.signal);
   c.deps.writes.forget(c.key);
   c.log.info({ why }, 'finalizer removed');
   return { done: {} };
-}
-
-function describe(i: { appid: string; roomid: string; streamtype: 1 | 2; taskid?: string | undefined; uid?: string | undefined }): string {
-  return `appid ${i.appid} room ${i.roomid} ${i.streamtype === 1 ? `taskid ${i.taskid ?? '?'}` : `uid ${i.uid ?? '?'}`}`;
 }
