@@ -9,6 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { GROUP, PLURAL, VERSION } from '../src/api/v1alpha1/constants.js';
 import { KubeClients } from '../src/runtime/kube-clients.js';
+import { TASK_CONTROLLER } from '../src/observability/metrics.js';
 import { CALLBACK_TOKEN, OperatorFixture, freePort } from '../test/harness/operator.js';
 import {
   ApiserverCounters,
@@ -102,7 +103,8 @@ async function waitSettled(metricsPort: number, tasks: number, exited: Promise<u
       if (gone) throw new Error('the operator exited');
       const m = await operatorMetrics(metricsPort).catch(() => undefined);
       if (m === undefined) return false;
-      return sampleSum(m, 'rtmp_reconcile_total') >= tasks && sampleSum(m, 'rtmp_workqueue_depth') === 0;
+      const controller = { controller: TASK_CONTROLLER };
+      return sampleSum(m, 'controller_runtime_reconcile_total', controller) >= tasks && sampleSum(m, 'workqueue_depth', controller) === 0;
     },
     timeoutMs,
     250,

@@ -14,7 +14,8 @@
 //   two writers agree.
 import { destinationKey, destinationsFor, type Destination } from '../controller/destinations.js';
 import { DEFAULT_PUSH_FAILING_AFTER_MS, DEFAULT_PUSH_FAILING_AFTER_RESTARTS, deriveStatus, type DeriveContext } from '../controller/status-derive.js';
-import { deepEqual, getCondition, type Condition } from '../runtime/conditions.js';
+import { getCondition, type Condition } from '../runtime/conditions.js';
+import { deepEqual } from '../runtime/deep-equal.js';
 import { applyCallback, type CallbackReport } from './fold.js';
 import { withoutQuery } from './task-index.js';
 import type { CallbackView } from './task-view.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { deepEqual } from './deep-equal.js';
 import {
   conditionsEqual,
-  deepEqual,
   getCondition,
   isConditionTrue,
   removeCondition,

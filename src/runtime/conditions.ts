@@ -2,6 +2,8 @@
 // apimachinery's meta.SetStatusCondition do it): lastTransitionTime moves only when the status
 // flips, so `kubectl wait` and alerting see real transitions rather than every reconcile.
 
+import { deepEqual } from './deep-equal.js';
+
 // metav1.Condition's shape. The runtime layer knows no API of ours: a resource's schema (zod in its
 // api/ package) produces objects of this shape, and these helpers work on any of them.
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
@@ -93,31 +95,4 @@ export function conditionsEqual(a: readonly Condition[] | undefined, b: readonly
  */
 export function statusChanged(before: unknown, after: unknown): boolean {
   return !deepEqual(before, after);
-}
-
-/** Structural equality of JSON-like values (objects, arrays, primitives, bigint). */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object' || typeof b !== 'object') {
-    return false;
-  }
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((item, i) => deepEqual(item, b[i]));
-  }
-  if (a instanceof Date || b instanceof Date) {
-    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
-  }
-  const ka = definedKeys(a);
-  const kb = definedKeys(b);
-  if (ka.length !== kb.length) return false;
-  const ra = a as Record<string, unknown>;
-  const rb = b as Record<string, unknown>;
-  return ka.every((k) => Object.hasOwn(rb, k) && deepEqual(ra[k], rb[k]));
-}
-
-function definedKeys(o: object): string[] {
-  return Object.entries(o)
-    .filter(([, v]) => v !== undefined)
-    .map(([k]) => k);
 }

@@ -1,6 +1,7 @@
 // RFC 7386 JSON merge patch generation. A merge patch merges nested objects key by key, so
 // replacing `{taskid: a}` with `{uid: b}` must say `taskid: null` explicitly or the old key would
 // survive; this computes that minimal patch. Arrays are replaced whole, as the RFC says.
+import { deepEqual } from './deep-equal.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -8,16 +9,13 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function equalJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
 
 /**
  * The merge patch that turns `before` into `after`, or undefined when they are equal.
  * `undefined` members of `after` count as absent (removed).
  */
 export function mergePatch(before: unknown, after: unknown): unknown {
-  if (!isPlainObject(before) || !isPlainObject(after)) return equalJson(before, after) ? undefined : (after ?? null);
+  if (!isPlainObject(before) || !isPlainObject(after)) return deepEqual(before, after) ? undefined : (after ?? null);
   const patch: Record<string, unknown> = {};
   for (const key of Object.keys(before)) {
     if (before[key] !== undefined && after[key] === undefined) patch[key] = null;
