@@ -41,6 +41,8 @@ export interface FleetOptions {
   readonly concurrency?: number;
   /** New tasks created one at a time on the idle operator for the latency figures. */
   readonly idleSamples?: number;
+  /** `sync`: the cold start only (phase 1), as the side-by-side comparison needs; default `all`. */
+  readonly phases?: 'all' | 'sync';
   readonly progress?: (line: string) => void;
 }
 
@@ -58,9 +60,9 @@ export interface FleetResult {
   readonly cache: CacheFootprint;
 }
 
-const TASK_PATH = (ns: string): string => `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}`;
+export const TASK_PATH = (ns: string): string => `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}`;
 
-async function createTasks(fixture: OperatorFixture, names: readonly string[], parallel = 32): Promise<void> {
+export async function createTasks(fixture: OperatorFixture, names: readonly string[], parallel = 32): Promise<void> {
   const clients = KubeClients.for(fixture.kubeConfig);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -161,6 +163,21 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
     const eventWrites = ApiserverCounters.delta(before, after, 'events', WRITE_VERBS);
     const leaseWrites = ApiserverCounters.delta(before, after, 'leases', WRITE_VERBS);
 
+    if (opts.phases === 'sync') {
+      return {
+        tasks: n,
+        syncSeconds,
+        tasksPerSecond: n / syncSeconds,
+        peakRssMiB: peak.peak,
+        writesPerTask: { tasks: taskWrites / n, status: statusWrites / n, events: eventWrites / n, total: (taskWrites + eventWrites + leaseWrites) / n },
+        vendorCalls: {
+          startrtmp: sampleSum(m1, 'rtmp_vendor_requests_total', { endpoint: 'startrtmp' }),
+          stoprtmp: sampleSum(m1, 'rtmp_vendor_requests_total', { endpoint: 'stoprtmp' }),
+        },
+        ...SKIPPED_PHASES,
+      };
+    }
+
     // 2. Restart with N synced tasks: nothing should reach the vendor.
     const beforeRestart = await counters.snapshot();
     const second = await start();
@@ -220,6 +237,13 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
   }
 }
 
+/** The figures of the phases `phases: 'sync'` skips (formatFleet leaves their rows out). */
+const SKIPPED_PHASES: Pick<FleetResult, 'restart' | 'idle' | 'cache'> = {
+  restart: { readySeconds: Number.NaN, settledSeconds: Number.NaN, vendorCalls: Number.NaN, writes: Number.NaN, peakRssMiB: Number.NaN },
+  idle: { p50Ms: Number.NaN, p99Ms: Number.NaN, samples: 0, rssMiB: Number.NaN },
+  cache: { tasks: 0, slimBytesPerTask: Number.NaN, fullBytesPerTask: Number.NaN },
+};
+
 async function measureCache(kubeconfigPath: string, path: string): Promise<CacheFootprint> {
   const script = new URL('./cache-footprint.ts', import.meta.url).pathname;
   const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', script, kubeconfigPath, path], { maxBuffer: 1 << 20 });
@@ -254,6 +278,7 @@ export function formatFleet(results: readonly FleetResult[]): string {
     ['informer cache, bytes per task (slim)', med((r) => r.cache.slimBytesPerTask)],
     ['informer cache, bytes per task (whole objects)', med((r) => r.cache.fullBytesPerTask)],
   ];
+  if (results.every((r) => r.restart === SKIPPED_PHASES.restart)) rows.splice(rows.findIndex(([k]) => k.startsWith('restart:')));
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
 }

@@ -12,6 +12,13 @@
 //                            limit runs it (Node then sizes its heap from it); Linux, root
 //   --entry=PATH             an operator build to measure instead of building this checkout's dist/
 //                            (e.g. another commit's, for a before/after comparison)
+//   --baseline=client-go     also run the plain client-go controller (bench/client-go-baseline),
+//                            alternating operator/baseline runs, each on a fresh control plane, and
+//                            print both side by side with the throughput ratio; builds it first
+//                            with scripts/build-client-go-baseline.sh when needed
+//   --baseline-qps=N, --baseline-burst=N   its client's rest.Config QPS/Burst (default 1000/2000)
+//   --phases=all|sync        sync: only the operator's cold start, no restart/idle/cache phases
+//                            (default all)
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
@@ -20,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { startControlPlane } from '../test/harness/control-plane.js';
 import { benchCallbacks, formatCallbackRows } from './callbacks.js';
 import { benchFleet, formatFleet, type FleetResult } from './fleet.js';
+import { benchBaselineFleet, ensureBaselineBinary, formatBaseline, formatSideBySide, type BaselineResult } from './fleet-baseline.js';
 import { benchSecretsMemory, formatSecretsMemoryRows } from './secrets-memory.js';
 
 const { values } = parseArgs({
@@ -30,6 +38,10 @@ const { values } = parseArgs({
     'node-options': { type: 'string', default: '' },
     entry: { type: 'string' },
     'memory-limit': { type: 'string' },
+    baseline: { type: 'string' },
+    'baseline-qps': { type: 'string' },
+    'baseline-burst': { type: 'string' },
+    phases: { type: 'string', default: 'all' },
   },
 });
 const only = values.only;
@@ -39,6 +51,14 @@ if (only !== undefined && only !== 'callbacks' && only !== 'fleet' && only !== '
 if (!Number.isInteger(tasks) || tasks < 1 || !Number.isInteger(runs) || runs < 1) throw new Error('--tasks and --runs: positive integers');
 const memoryLimit = values['memory-limit'] === undefined ? undefined : Number(/^(\d+)(Mi)?$/.exec(values['memory-limit'])?.[1] ?? Number.NaN);
 if (memoryLimit !== undefined && !(memoryLimit > 0)) throw new Error('--memory-limit: MiB, e.g. 512 or 512Mi');
+if (values.baseline !== undefined && values.baseline !== 'client-go') throw new Error('--baseline: client-go');
+if (values.baseline !== undefined && only !== 'fleet') throw new Error('--baseline goes with --only=fleet');
+if (values.phases !== 'all' && values.phases !== 'sync') throw new Error('--phases: all or sync');
+const phases: 'all' | 'sync' = values.phases;
+const baselineClient = {
+  ...(values['baseline-qps'] !== undefined ? { qps: Number(values['baseline-qps']) } : {}),
+  ...(values['baseline-burst'] !== undefined ? { burst: Number(values['baseline-burst']) } : {}),
+};
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..');
 const progress = (line: string): void => {
@@ -71,6 +91,7 @@ async function fleet(): Promise<void> {
   }
   const nodeOptions = (values['node-options'] === 'image' ? imageNodeOptions() : values['node-options']).split(' ').filter((o) => o !== '');
   const results: FleetResult[] = [];
+  const baseline = values.baseline === undefined ? undefined : { binary: ensureBaselineBinary(progress), results: [] as BaselineResult[], failed: 0 };
   let failed = 0;
   for (let run = 1; run <= runs; run++) {
     const controlPlane = await startControlPlane();
@@ -85,6 +106,7 @@ async function fleet(): Promise<void> {
           entry,
           nodeOptions,
           ...(memoryLimit !== undefined ? { memoryLimitMiB: memoryLimit } : {}),
+          phases,
           progress,
         }),
       );
@@ -95,12 +117,30 @@ async function fleet(): Promise<void> {
     } finally {
       await controlPlane.stop();
     }
+    if (baseline !== undefined) {
+      try {
+        baseline.results.push(await benchBaselineFleet({ binary: baseline.binary, tasks, ...baselineClient, progress }));
+      } catch (error) {
+        baseline.failed += 1;
+        progress(`baseline run ${run} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+    }
   }
   if (results.length === 0) throw new Error('every fleet run failed');
   process.stdout.write(
     `\nFleet: ${tasks} tasks created before start, emulator at 20 ms per vendor call, 8 concurrent reconciles, node ${path.relative(REPO_ROOT, entry)}${nodeOptions.length > 0 ? ` ${nodeOptions.join(' ')}` : ''}${memoryLimit !== undefined ? ` in a ${memoryLimit} MiB memory cgroup` : ''} (${machine})\n` +
       `median of ${results.length} run(s)${failed > 0 ? ` (${failed} failed)` : ''}, each on a fresh control plane${results.length > 1 ? ' [all runs]' : ''}\n\n${formatFleet(results)}\n`,
   );
+  if (baseline !== undefined) {
+    if (baseline.results.length === 0) throw new Error('every client-go baseline run failed');
+    const client = `QPS ${baselineClient.qps ?? 1000}, burst ${baselineClient.burst ?? 2000}`;
+    process.stdout.write(
+      `\nClient-go baseline (bench/client-go-baseline, 8 workers, ${client}), same scenario, runs alternated with the operator's\n` +
+        `median of ${baseline.results.length} run(s)${baseline.failed > 0 ? ` (${baseline.failed} failed)` : ''}, each on a fresh control plane${baseline.results.length > 1 ? ' [all runs]' : ''}\n\n${formatBaseline(baseline.results)}\n` +
+        `\nSide by side (medians [all runs])\n\n${formatSideBySide(results, baseline.results)}\n`,
+    );
+    if (baseline.failed > 0) exitCode = 1;
+  }
   if (failed > 0) exitCode = 1;
 }
 

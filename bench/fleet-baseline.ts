@@ -1,0 +1,272 @@
+// The other side of issue 11's comparison: a plain client-go controller (bench/client-go-baseline,
+// informer + rate-limited queue, 8 workers) in the scenario of the fleet benchmark's cold start
+// (bench/fleet.ts): a fresh control plane, the vendor emulator with 20 ms per call, N tasks created
+// before the controller starts, time from process start to every task Synced for its generation.
+// Then a restart with N synced tasks, which must make no vendor call. Measured from outside like
+// the operator: the apiserver's request counters, /proc for memory, the emulator's call log.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { PLURAL } from '../src/api/v1alpha1/constants.js';
+import { KubeClients } from '../src/runtime/kube-clients.js';
+import { startControlPlane } from '../test/harness/control-plane.js';
+import { CREDENTIALS_SECRET, OperatorFixture } from '../test/harness/operator.js';
+import { createTasks, TASK_PATH, type FleetResult } from './fleet.js';
+import { ApiserverCounters, memorySampler, percentile, SyncedTracker, until, WRITE_VERBS } from './fleet-probes.js';
+
+export interface BaselineOptions {
+  /** The rtmp-baseline-controller executable (see ensureBaselineBinary). */
+  readonly binary: string;
+  readonly tasks: number;
+  readonly workers?: number;
+  /** rest.Config QPS and Burst of the controller's Kubernetes client (its defaults: 1000 / 2000). */
+  readonly qps?: number;
+  readonly burst?: number;
+  readonly vendorLatencyMs?: number;
+  readonly progress?: (line: string) => void;
+}
+
+export interface BaselineResult {
+  readonly tasks: number;
+  readonly syncSeconds: number;
+  readonly tasksPerSecond: number;
+  readonly peakRssMiB: number;
+  readonly writesPerTask: { readonly tasks: number; readonly status: number; readonly events: number; readonly total: number };
+  /** startrtmp calls the emulator received during the cold start, and those it answered with code 0. */
+  readonly startrtmp: { readonly calls: number; readonly accepted: number };
+  readonly restart: { readonly settledSeconds: number; readonly vendorCalls: number; readonly writes: number; readonly peakRssMiB: number };
+}
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '..');
+const BUILD_SCRIPT = path.join(REPO_ROOT, 'scripts/build-client-go-baseline.sh');
+
+/**
+ * Runs scripts/build-client-go-baseline.sh (a no-op when the binary is newer than main.go; the
+ * first build fetches Debian's Kubernetes source and takes minutes) and returns the binary's path.
+ * Throws with the command to run when it fails: the comparison is never skipped silently.
+ */
+export function ensureBaselineBinary(progress: (line: string) => void): string {
+  progress(`client-go baseline: ${path.relative(process.cwd(), BUILD_SCRIPT)}`);
+  try {
+    const out = execFileSync('bash', [BUILD_SCRIPT], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+    const binary = out.trim().split('\n').pop() ?? '';
+    if (binary === '') throw new Error('the script printed no binary path');
+    return binary;
+  } catch (error) {
+    const cache = process.env['RTMP_OPERATOR_CACHE'] ?? path.join(homedir(), '.cache/rtmp-push-operator');
+    throw new Error(
+      `--baseline=client-go: building the client-go controller failed (${error instanceof Error ? error.message : String(error)}).\n` +
+        `Run \`${path.relative(process.cwd(), BUILD_SCRIPT)}\` (as root the first time: it fetches Debian's kubernetes source package) ` +
+        `to build ${path.join(cache, 'client-go-baseline/bin/rtmp-baseline-controller')}.`,
+      { cause: error },
+    );
+  }
+}
+
+/** Idle report of the controller: it logs one each time its queue drains after work. */
+const IDLE_LINE = /idle after ([\d.]+) s: reconciles=(\d+) vendorCalls=(\d+) writes=(\d+) failures=(\d+)/;
+
+class BaselineRun {
+  readonly child: ChildProcess;
+  readonly startedAt = performance.now();
+  readonly exited: Promise<number | null>;
+  private readonly tail: string[] = [];
+  private buffered = '';
+  /** The last idle report: reconciles since start. */
+  reconciled = 0;
+
+  constructor(binary: string, args: readonly string[]) {
+    this.child = spawn(binary, args, { env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child.stderr?.setEncoding('utf8');
+    this.child.stderr?.on('data', (chunk: string) => {
+      this.buffered += chunk;
+      const lines = this.buffered.split('\n');
+      this.buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        this.tail.push(line);
+        if (this.tail.length > 50) this.tail.shift();
+        const idle = IDLE_LINE.exec(line);
+        if (idle !== null) this.reconciled = Number(idle[2]);
+      }
+    });
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+  }
+
+  get pid(): number {
+    const pid = this.child.pid;
+    if (pid === undefined) throw new Error('the baseline controller did not start');
+    return pid;
+  }
+
+  output(): string {
+    return [...this.tail, this.buffered].join('\n').slice(-4000);
+  }
+
+  /** Waits until it reports an empty queue after at least `n` reconciles; false on timeout. */
+  async settled(n: number, timeoutMs: number): Promise<boolean> {
+    let gone = false;
+    void this.exited.then(() => (gone = true));
+    try {
+      await until('the baseline controller to reconcile every task and go idle', () => {
+        if (gone) throw new Error(`the baseline controller exited\n${this.output()}`);
+        return Promise.resolve(this.reconciled >= n);
+      }, timeoutMs, 100);
+      return true;
+    } catch (error) {
+      if (gone) throw error;
+      return false;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** One run of the baseline on a control plane of its own. */
+export async function benchBaselineFleet(opts: BaselineOptions): Promise<BaselineResult> {
+  const controlPlane = await startControlPlane();
+  try {
+    opts.progress?.(`client-go baseline: ${opts.tasks} tasks; control plane: ${controlPlane.description}`);
+    return await benchBaseline(opts, controlPlane);
+  } finally {
+    await controlPlane.stop();
+  }
+}
+
+async function benchBaseline(opts: BaselineOptions, cp: { kubeconfigPath: string; server: string; token: string }): Promise<BaselineResult> {
+  const progress = opts.progress ?? ((): void => undefined);
+  const n = opts.tasks;
+  const fixture = await OperatorFixture.create({ prefix: 'fleet', kubeconfigPath: cp.kubeconfigPath, deferStart: true, callbackIntervalMs: 60_000 });
+  const counters = new ApiserverCounters(cp.server, cp.token);
+  const tracker = new SyncedTracker(fixture.kubeConfig, TASK_PATH(fixture.namespace));
+  const args = [
+    `--kubeconfig=${cp.kubeconfigPath}`,
+    `--namespace=${fixture.namespace}`,
+    `--vendor-url=${fixture.emulator.url}`,
+    `--default-appid=${fixture.appid}`,
+    `--default-credentials-secret=${fixture.namespace}/${CREDENTIALS_SECRET}`,
+    `--workers=${opts.workers ?? 8}`,
+    ...(opts.qps !== undefined ? [`--qps=${opts.qps}`] : []),
+    ...(opts.burst !== undefined ? [`--burst=${opts.burst}`] : []),
+  ];
+  const runs: BaselineRun[] = [];
+  const start = (): BaselineRun => {
+    const run = new BaselineRun(opts.binary, args);
+    runs.push(run);
+    return run;
+  };
+  try {
+    await fixture.emulator.control.addFault({ latencyMs: opts.vendorLatencyMs ?? 20 });
+    const names = Array.from({ length: n }, (_, i) => `t-${String(i).padStart(5, '0')}`);
+    progress(`creating ${n} tasks in ${fixture.namespace}`);
+    await createTasks(fixture, names);
+    await tracker.start();
+
+    // 1. Cold start with N unsynced tasks.
+    const before = await counters.snapshot();
+    const first = start();
+    const mem = memorySampler(first.pid);
+    progress(`baseline pid ${first.pid} started; waiting for ${n} Synced`);
+    const timeoutMs = Math.max(120_000, n * 200);
+    await tracker.waitFor(n, timeoutMs, first.exited).catch((e: unknown) => {
+      throw new Error(`${e instanceof Error ? e.message : String(e)}\n${first.output()}`);
+    });
+    const syncSeconds = (performance.now() - first.startedAt) / 1000;
+    progress(`all Synced after ${syncSeconds.toFixed(1)} s; letting writes settle`);
+    if (!(await first.settled(n, 30_000))) progress('the baseline did not go idle within 30 s; counting writes now');
+    await delay(2_000);
+    const after = await counters.snapshot();
+    const peak = await mem.stop();
+    await first.stop();
+    const calls = await fixture.emulator.control.calls('startrtmp');
+    const taskWrites = ApiserverCounters.delta(before, after, PLURAL, WRITE_VERBS);
+    const statusWrites = ApiserverCounters.delta(before, after, PLURAL, WRITE_VERBS, 'status');
+    const eventWrites = ApiserverCounters.delta(before, after, 'events', WRITE_VERBS);
+    const leaseWrites = ApiserverCounters.delta(before, after, 'leases', WRITE_VERBS);
+
+    // 2. Restart with N synced tasks: no vendor call.
+    await fixture.emulator.control.clearCalls();
+    const beforeRestart = await counters.snapshot();
+    const second = start();
+    const mem2 = memorySampler(second.pid);
+    const settled = await second.settled(n, Math.min(timeoutMs, 300_000));
+    const settledSeconds = settled ? (performance.now() - second.startedAt) / 1000 : Number.NaN;
+    await delay(2_000);
+    const afterRestart = await counters.snapshot();
+    const peak2 = await mem2.stop();
+    await second.stop();
+    const restartCalls = (await fixture.emulator.control.calls()).length;
+    const restartWrites = ApiserverCounters.delta(beforeRestart, afterRestart, PLURAL, WRITE_VERBS) + ApiserverCounters.delta(beforeRestart, afterRestart, 'events', WRITE_VERBS);
+
+    return {
+      tasks: n,
+      syncSeconds,
+      tasksPerSecond: n / syncSeconds,
+      peakRssMiB: peak.peak,
+      writesPerTask: { tasks: taskWrites / n, status: statusWrites / n, events: eventWrites / n, total: (taskWrites + eventWrites + leaseWrites) / n },
+      startrtmp: { calls: calls.length, accepted: calls.filter((c) => c.code === 0).length },
+      restart: { settledSeconds, vendorCalls: restartCalls, writes: restartWrites, peakRssMiB: peak2.peak },
+    };
+  } finally {
+    await Promise.all(runs.map((r) => r.stop()));
+    await tracker.stop();
+    await counters.close();
+    await fixture.close();
+    await KubeClients.for(fixture.kubeConfig).close();
+  }
+}
+
+/** "median [run 1, run 2, ...]" with one decimal (none for whole numbers). */
+function median(values: readonly number[]): string {
+  const digits = values.every(Number.isInteger) ? 0 : 1;
+  return `${percentile(values, 50).toFixed(digits)}${values.length > 1 ? ` [${values.map((v) => v.toFixed(digits)).join(', ')}]` : ''}`;
+}
+
+export function formatBaseline(results: readonly BaselineResult[]): string {
+  const r0 = results[0];
+  if (r0 === undefined) return '(no runs)';
+  const med = (f: (r: BaselineResult) => number): string => median(results.map(f));
+  const rows: Array<[string, string]> = [
+    ['tasks', String(r0.tasks)],
+    ['time to all Synced (s)', med((r) => r.syncSeconds)],
+    ['tasks/s', med((r) => r.tasksPerSecond)],
+    ['peak RSS (MiB)', med((r) => r.peakRssMiB)],
+    ['API writes per task: RtmpPushTask', med((r) => r.writesPerTask.tasks)],
+    ['  of which /status', med((r) => r.writesPerTask.status)],
+    ['API writes per task: total', med((r) => r.writesPerTask.total)],
+    ['vendor startrtmp (accepted, code 0)', `${med((r) => r.startrtmp.calls)} (${med((r) => r.startrtmp.accepted)})`],
+    ['restart: time to all reconciled (s)', med((r) => r.restart.settledSeconds)],
+    ['restart: vendor calls', med((r) => r.restart.vendorCalls)],
+    ['restart: API writes', med((r) => r.restart.writes)],
+    ['restart: peak RSS (MiB)', med((r) => r.restart.peakRssMiB)],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+/** Operator and baseline side by side: medians, and operator tasks/s ÷ baseline tasks/s. */
+export function formatSideBySide(operator: readonly FleetResult[], baseline: readonly BaselineResult[]): string {
+  const mid = (values: readonly number[]): number => percentile(values, 50);
+  const opRate = mid(operator.map((r) => r.tasksPerSecond));
+  const baseRate = mid(baseline.map((r) => r.tasksPerSecond));
+  const rows: Array<[string, string, string]> = [
+    ['', 'operator', 'client-go baseline'],
+    ['runs', String(operator.length), String(baseline.length)],
+    ['time to all Synced (s)', median(operator.map((r) => r.syncSeconds)), median(baseline.map((r) => r.syncSeconds))],
+    ['tasks/s', median(operator.map((r) => r.tasksPerSecond)), median(baseline.map((r) => r.tasksPerSecond))],
+    ['peak RSS (MiB)', median(operator.map((r) => r.peakRssMiB)), median(baseline.map((r) => r.peakRssMiB))],
+    ['API writes per task (total)', median(operator.map((r) => r.writesPerTask.total)), median(baseline.map((r) => r.writesPerTask.total))],
+    ['vendor startrtmp', median(operator.map((r) => r.vendorCalls.startrtmp)), median(baseline.map((r) => r.startrtmp.calls))],
+  ];
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  const table = rows.map(([k, a, b]) => `${k.padEnd(w0)}  ${a.padEnd(w1)}  ${b}`).join('\n');
+  const ratio = baseRate > 0 ? opRate / baseRate : Number.NaN;
+  return `${table}\n\nthroughput ratio, operator ÷ baseline (median tasks/s): ${ratio.toFixed(2)}x ${ratio >= 1 ? '(>= 1.0x: the goal is met)' : '(< 1.0x: the goal is not met)'}`;
+}
