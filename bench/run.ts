@@ -17,6 +17,7 @@
 //                            print both side by side with the throughput ratio; builds it first
 //                            with scripts/build-client-go-baseline.sh when needed
 //   --baseline-qps=N, --baseline-burst=N   its client's rest.Config QPS/Burst (default 1000/2000)
+//   --baseline-workers=N     its concurrent reconciles (default 8, as the operator's; for diagnosis)
 //   --phases=all|sync        sync: only the operator's cold start, no restart/idle/cache phases
 //                            (default all)
 import { execFileSync } from 'node:child_process';
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     baseline: { type: 'string' },
     'baseline-qps': { type: 'string' },
     'baseline-burst': { type: 'string' },
+    'baseline-workers': { type: 'string' },
     phases: { type: 'string', default: 'all' },
   },
 });
@@ -58,7 +60,9 @@ const phases: 'all' | 'sync' = values.phases;
 const baselineClient = {
   ...(values['baseline-qps'] !== undefined ? { qps: Number(values['baseline-qps']) } : {}),
   ...(values['baseline-burst'] !== undefined ? { burst: Number(values['baseline-burst']) } : {}),
+  ...(values['baseline-workers'] !== undefined ? { workers: Number(values['baseline-workers']) } : {}),
 };
+if (Object.values(baselineClient).some((v) => !(Number.isFinite(v) && v > 0))) throw new Error('--baseline-qps, --baseline-burst, --baseline-workers: positive numbers');
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..');
 const progress = (line: string): void => {
@@ -133,9 +137,9 @@ async function fleet(): Promise<void> {
   );
   if (baseline !== undefined) {
     if (baseline.results.length === 0) throw new Error('every client-go baseline run failed');
-    const client = `QPS ${baselineClient.qps ?? 1000}, burst ${baselineClient.burst ?? 2000}`;
+    const client = `${baselineClient.workers ?? 8} workers, QPS ${baselineClient.qps ?? 1000}, burst ${baselineClient.burst ?? 2000}`;
     process.stdout.write(
-      `\nClient-go baseline (bench/client-go-baseline, 8 workers, ${client}), same scenario, runs alternated with the operator's\n` +
+      `\nClient-go baseline (bench/client-go-baseline, ${client}), same scenario, runs alternated with the operator's\n` +
         `median of ${baseline.results.length} run(s)${baseline.failed > 0 ? ` (${baseline.failed} failed)` : ''}, each on a fresh control plane${baseline.results.length > 1 ? ' [all runs]' : ''}\n\n${formatBaseline(baseline.results)}\n` +
         `\nSide by side (medians [all runs])\n\n${formatSideBySide(results, baseline.results)}\n`,
     );

@@ -245,8 +245,7 @@ func (c *controller) reconcile(ctx context.Context, key string) error {
 		if err != nil {
 			return err
 		}
-		delete(req, "rtmpurl")
-		delete(req, "mixconfig")
+		req.Rtmpurl, req.Mixconfig = "", nil
 		if err := c.callVendor(ctx, "stoprtmp", req, creds, codeNotRunning); err != nil {
 			return err
 		}
@@ -298,10 +297,22 @@ func (c *controller) patch(ctx context.Context, name string, data []byte, subres
 
 type credentials struct{ id, secret string }
 
+// vendorBody is startrtmp's (and, without rtmpurl and mixconfig, stoprtmp's) body, members in the
+// operator's order. mixconfig is the spec's, as the informer decoded it (its keys go out sorted).
+type vendorBody struct {
+	Appid      json.Number `json:"appid"`
+	Roomid     string      `json:"roomid"`
+	Rtmpurl    string      `json:"rtmpurl,omitempty"`
+	Streamtype int64       `json:"streamtype"`
+	Taskid     string      `json:"taskid,omitempty"`
+	UID        string      `json:"uid,omitempty"`
+	Mixconfig  interface{} `json:"mixconfig,omitempty"`
+}
+
 // vendorRequest builds the startrtmp body the operator sends (src/controller/desired-request.ts):
 // appid as a bare uint64, roomid, the addresses comma-joined, streamtype, then taskid and mixconfig
 // (mixed) or uid (source).
-func (c *controller) vendorRequest(task *unstructured.Unstructured) (map[string]interface{}, credentials, error) {
+func (c *controller) vendorRequest(task *unstructured.Unstructured) (*vendorBody, credentials, error) {
 	spec, _, _ := unstructured.NestedMap(task.Object, "spec")
 	str := func(k string) string { s, _ := spec[k].(string); return s }
 	appid := str("appid")
@@ -313,22 +324,17 @@ func (c *controller) vendorRequest(task *unstructured.Unstructured) (map[string]
 	}
 	urls, _, _ := unstructured.NestedStringSlice(spec, "rtmpurls")
 	streamtype, _, _ := unstructured.NestedInt64(spec, "streamtype")
-	req := map[string]interface{}{
-		"appid":      json.Number(appid),
-		"roomid":     str("roomid"),
-		"rtmpurl":    strings.Join(urls, ","),
-		"streamtype": streamtype,
-	}
+	req := &vendorBody{Appid: json.Number(appid), Roomid: str("roomid"), Rtmpurl: strings.Join(urls, ","), Streamtype: streamtype}
 	if streamtype == 2 {
-		req["uid"] = str("uid")
+		req.UID = str("uid")
 	} else {
 		taskid := str("taskid")
 		if taskid == "" {
 			sum := sha256.Sum256([]byte(task.GetNamespace() + "/" + task.GetName()))
 			taskid = "rpt-" + hex.EncodeToString(sum[:])[:20]
 		}
-		req["taskid"] = taskid
-		req["mixconfig"] = spec["mixconfig"]
+		req.Taskid = taskid
+		req.Mixconfig = spec["mixconfig"]
 	}
 
 	secretName, _, _ := unstructured.NestedString(spec, "credentialsSecretRef", "name")
@@ -348,7 +354,7 @@ func (c *controller) vendorRequest(task *unstructured.Unstructured) (map[string]
 
 // callVendor POSTs to {vendor}/app/{appid}/{prefix}/{endpoint}?traceId=... with the `token`
 // header (Basic base64(restfulId:restfulSecret)); success is code 0 (or alsoOK).
-func (c *controller) callVendor(ctx context.Context, endpoint string, body map[string]interface{}, creds credentials, alsoOK int) error {
+func (c *controller) callVendor(ctx context.Context, endpoint string, body *vendorBody, creds credentials, alsoOK int) error {
 	atomic.AddInt64(&c.vendorCalls, 1)
 	payload, err := json.Marshal(body)
 	if err != nil {
@@ -356,7 +362,7 @@ func (c *controller) callVendor(ctx context.Context, endpoint string, body map[s
 	}
 	traceID := fmt.Sprintf("%s-%s-%06d-%d", c.host, time.Now().UTC().Format("20060102150405.000"), atomic.AddUint64(&c.traceN, 1)%1000000, os.Getpid())
 	traceID = strings.Replace(traceID, ".", "", 1)
-	url := fmt.Sprintf("%s/app/%s/%s/%s?traceId=%s", c.vendorURL, body["appid"], c.pathPrefix, endpoint, traceID)
+	url := fmt.Sprintf("%s/app/%s/%s/%s?traceId=%s", c.vendorURL, body.Appid, c.pathPrefix, endpoint, traceID)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(payload))
 	if err != nil {
 		return err
