@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
 import type { CallbackReport } from './fold.js';
 import { KubeHttpError } from '../runtime/kube-client.js';
+import { PriorityGate } from '../runtime/priority-gate.js';
 import { CallbackWriter, StatusWriteCounter, type CallbackWriterOptions } from './callback-writer.js';
 import { FakeCluster, silentLogger } from './fake-cluster.test-support.js';
 
@@ -276,5 +277,39 @@ describe('CallbackWriter: lifecycle', () => {
     writer.record(KEY, heartbeat(1n));
     await writer.shutdown({ deadlineMs: 1_000 });
     expect(destinationsOf(cluster)).toMatchObject([{ state: 'Pushing' }]);
+  });
+});
+
+describe('CallbackWriter: gives way to reconciles', () => {
+  it('holds a heartbeat while the gate is closed and writes it once the gate opens', async () => {
+    const cluster = new FakeCluster(runningTask());
+    let busy = true;
+    const gate = new PriorityGate({ busy: () => busy, maxWaitMs: 60_000, pollMs: 1 });
+    const { writer, counter } = setup(cluster, { gate });
+    writer.record(KEY, heartbeat(1000n));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(counter.writes).toBe(0);
+    busy = false;
+    await writer.whenIdle();
+    expect(counter.writes).toBe(1);
+    expect(destinationsOf(cluster)).toMatchObject([{ state: 'Pushing', code: 3000 }]);
+  });
+
+  it('never holds a 3003: someone waits on it, and it drives a restart', async () => {
+    const cluster = new FakeCluster(runningTask());
+    const gate = new PriorityGate({ busy: () => true, maxWaitMs: 60_000, pollMs: 1 });
+    const { writer, counter } = setup(cluster, { gate });
+    await writer.recordDurably(KEY, heartbeat(1000n, { status: 3003, description: 'terminated' }));
+    expect(counter.writes).toBe(1);
+    expect(destinationsOf(cluster)).toMatchObject([{ state: 'Terminated' }]);
+  });
+
+  it('holds a report no longer than the gate allows after it arrived', async () => {
+    const cluster = new FakeCluster(runningTask());
+    const gate = new PriorityGate({ busy: () => true, maxWaitMs: 40, pollMs: 1 });
+    const { writer, counter } = setup(cluster, { gate });
+    writer.record(KEY, heartbeat(1000n));
+    await writer.whenIdle();
+    expect(counter.writes).toBe(1);
   });
 });

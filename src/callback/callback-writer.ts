@@ -8,6 +8,10 @@
 // in a keyed work queue; one run folds all of them into the latest object and writes only if the
 // state changed, lastCallbackTime is due for its refresh, or a condition changed.
 //
+// Priority: a report that only says how a push is doing gives way to the reconciles while they are
+// backlogged (PriorityGate), for at most the gate's limit after it arrived; a 3003, which someone
+// waits on (recordDurably) and which drives a restart, never waits.
+//
 // Concurrency: two replicas (and the reconciler) write the same status. Every patch carries the
 // resourceVersion it was computed from; a 409 means someone else wrote first, so the object is
 // read again (GET, not the cache, which may lag) and the reports folded anew, a bounded number
@@ -18,6 +22,7 @@ import type { EventSink } from '../controller/events.js';
 import { streamingTransition, DEFAULT_PUSH_FAILING_AFTER_MS, DEFAULT_PUSH_FAILING_AFTER_RESTARTS } from '../controller/status-derive.js';
 import type { Logger } from '../observability/logger.js';
 import { StatusWriter, type StatusTarget } from '../runtime/status-writer.js';
+import { PriorityGate } from '../runtime/priority-gate.js';
 import { WorkQueue, type WorkQueueOptions } from '../runtime/work-queue.js';
 import { PendingReports, type RecordOutcome } from './pending-reports.js';
 import { planCallbackStatus } from './status-plan.js';
@@ -84,6 +89,8 @@ export interface CallbackWriterOptions {
   readonly now?: () => Date;
   /** Passed to the work queue (retry backoff of failed runs). */
   readonly queue?: Pick<WorkQueueOptions, 'baseDelayMs' | 'maxDelayMs' | 'jitter' | 'random' | 'hooks'>;
+  /** What report writes give way to; by default nothing. */
+  readonly gate?: PriorityGate;
 }
 
 export class CallbackWriter {
@@ -97,6 +104,11 @@ export class CallbackWriter {
   private durableWaiters = new Map<string, Array<{ resolve: () => void; reject: (e: unknown) => void }>>();
   private running = 0;
   private idleWaiters: Array<() => void> = [];
+  private readonly gate: PriorityGate;
+  /** Task key → when its oldest unwritten report arrived (ms): how long the gate may hold it. */
+  private readonly waitingSince = new Map<string, number>();
+  /** Keys held at the gate; each is queued again once it opens. */
+  private readonly held = new Set<string>();
   private loop: Promise<void> | undefined;
 
   constructor(private readonly opts: CallbackWriterOptions) {
@@ -105,6 +117,7 @@ export class CallbackWriter {
     this.now = opts.now ?? (() => new Date());
     this.status = new StatusWriter(opts.store, { maxConflictRetries: opts.maxConflictRetries ?? 5, hooks: this.hooks });
     this.queue = new WorkQueue({ ...opts.queue, logger: opts.logger });
+    this.gate = opts.gate ?? PriorityGate.open;
   }
 
   /**
@@ -139,13 +152,17 @@ export class CallbackWriter {
    */
   record(key: string, report: CallbackReport): RecordOutcome {
     const outcome = this.pending.record(key, report);
-    if (outcome === 'recorded') this.queue.add(key);
+    if (outcome === 'recorded') {
+      if (!this.waitingSince.has(key)) this.waitingSince.set(key, this.now().getTime());
+      this.queue.add(key);
+    }
     return outcome;
   }
 
   /** Forgets a deleted task (call from the informer's delete event). */
   forget(key: string): void {
     this.pending.forget(key);
+    this.waitingSince.delete(key);
     this.status.own.forget(key);
     this.settleWaiters(key);
   }
@@ -185,7 +202,10 @@ export class CallbackWriter {
   }
 
   private async process(key: string, signal: AbortSignal): Promise<void> {
+    if (this.holdBack(key)) return;
     this.running += 1;
+    const since = this.waitingSince.get(key);
+    this.waitingSince.delete(key);
     const reports = this.pending.take(key);
     const waiting = this.durableWaiters.get(key);
     this.durableWaiters.delete(key);
@@ -194,6 +214,9 @@ export class CallbackWriter {
       for (const w of waiting ?? []) w.resolve();
     } catch (error) {
       this.pending.restore(key, reports);
+      // Still as old as they were: a retry does not start their wait at the gate anew.
+      const newer = this.waitingSince.get(key);
+      if (since !== undefined) this.waitingSince.set(key, newer === undefined ? since : Math.min(since, newer));
       for (const w of waiting ?? []) w.reject(error);
       this.hooks.failed?.(key, error);
       throw error;
@@ -201,6 +224,20 @@ export class CallbackWriter {
       this.running -= 1;
       if (this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
+  }
+
+  /** Whether the key's reports wait at the gate (then it is queued again when the gate opens). */
+  private holdBack(key: string): boolean {
+    const since = this.waitingSince.get(key);
+    if (since === undefined || this.durableWaiters.has(key) || this.gate.isOpen(since)) return false;
+    if (!this.held.has(key)) {
+      this.held.add(key);
+      void this.gate.whenOpen(since).then(() => {
+        this.held.delete(key);
+        this.queue.add(key);
+      });
+    }
+    return true;
   }
 
   private async fold(key: string, reports: readonly CallbackReport[], signal: AbortSignal): Promise<void> {

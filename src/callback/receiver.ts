@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import type { EventSink } from '../controller/events.js';
 import type { StatusTarget } from '../runtime/status-writer.js';
 import type { WorkQueueHooks } from '../runtime/work-queue.js';
+import type { PriorityGate } from '../runtime/priority-gate.js';
 import { CallbackWriter, type StatusWriteHooks } from './callback-writer.js';
 import type { CallbackSettings } from './settings.js';
 import { callbackRouter } from './router.js';
@@ -31,6 +32,8 @@ export interface CallbackReceiverOptions {
   readonly writeHooks?: StatusWriteHooks;
   /** The callback writer's work queue metrics. */
   readonly queueHooks?: WorkQueueHooks;
+  /** What status writes of reports give way to (the reconciles); by default nothing. */
+  readonly gate?: PriorityGate;
 }
 
 export class CallbackReceiver {
@@ -52,6 +55,7 @@ export class CallbackReceiver {
       ...(opts.writeHooks !== undefined ? { hooks: opts.writeHooks } : {}),
       ...(opts.events !== undefined ? { events: opts.events } : {}),
       ...(opts.queueHooks !== undefined ? { queue: { hooks: opts.queueHooks } } : {}),
+      ...(opts.gate !== undefined ? { gate: opts.gate } : {}),
     });
   }
 

@@ -33,6 +33,8 @@ export class TaskController {
   private readonly seenWhileReconciling = new Map<string, Array<string | undefined>>();
   /** stop() was called: ends a wait for the caches (the queue's shutdown ends the rest). */
   private readonly stopRequested = new AbortController();
+  /** Whether runWorkers is draining the queue (this replica leads and its caches synced). */
+  private working = false;
   /** Times one reconcile for controller_runtime_reconcile_* (undefined without metrics). */
   private readonly startReconcile: (() => EndReconcile) | undefined;
 
@@ -70,6 +72,14 @@ export class TaskController {
   }
 
   /**
+   * Reconciles waiting for a worker or running. Zero on a replica whose workers do not run (a
+   * standby, or before the caches synced): its queue fills from the watch but nothing drains it.
+   */
+  backlog(): number {
+    return this.working ? this.queue.len() + this.queue.inFlight() : 0;
+  }
+
+  /**
    * Runs reconcile workers until the queue is shut down or `signal` aborts (leadership lost):
    * then in-flight reconciles are aborted at once, so no vendor call outlives the Lease.
    */
@@ -82,6 +92,7 @@ export class TaskController {
     }
     const onLost = (): void => void this.queue.shutdown({ deadlineMs: 0 });
     signal.addEventListener('abort', onLost, { once: true });
+    this.working = true;
     try {
       await this.queue.run(
         async (key, workSignal) => {
@@ -112,6 +123,7 @@ export class TaskController {
         { concurrency: this.opts.maxConcurrentReconciles },
       );
     } finally {
+      this.working = false;
       signal.removeEventListener('abort', onLost);
     }
   }

@@ -3,7 +3,7 @@
 // status writes within the deadline, close the servers and the vendor pool, release the Lease.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import type { DestinationStream } from 'pino';
 import { GROUP, PLURAL, VERSION } from '../api/v1alpha1/constants.js';
 import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
@@ -26,9 +26,10 @@ import { vendorPushClient } from '../controller/vendor-push-client.js';
 import { JocloudClient, type ClientTimeouts } from '../jocloud/client.js';
 import { createHealthServer, createMetricsServer, type HttpServerHandle } from '../observability/health-server.js';
 import { createRootLogger, type Logger } from '../observability/logger.js';
+import { PriorityGate } from '../runtime/priority-gate.js';
 import { CALLBACK_STATUS_QUEUE, createMetrics, workQueueMetricsHooks, type OperatorMetrics } from '../observability/metrics.js';
 import { redactUrl } from '../observability/redact.js';
-import { customObjectStore } from '../runtime/custom-object-store.js';
+import { customObjectStore, type KubeRequester } from '../runtime/custom-object-store.js';
 import { EventRecorder } from '../runtime/event-recorder.js';
 import { LeaderElector } from '../runtime/leader-election.js';
 import { KubeClients } from '../runtime/kube-clients.js';
@@ -41,6 +42,8 @@ import { loadKubeConfig, podNamespace } from './kubeconfig.js';
 export const RECONCILER_FIELD_MANAGER = 'rtmp-push-operator';
 export const CALLBACK_FIELD_MANAGER = 'rtmp-push-operator-callback';
 const TASKS = { group: GROUP, version: VERSION, plural: PLURAL };
+/** How long Events may wait behind reconciles when callbacks (and their refresh interval) are off. */
+const DEFAULT_REPORT_DELAY_MS = 60_000;
 
 export interface LeaderElectionSettings {
   readonly namespace: string | undefined;
@@ -116,7 +119,6 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
   // --- building blocks -------------------------------------------------------------------------
   // One connection pool for every API call of this process (see runtime/kube-clients.ts).
   const clients = KubeClients.for(kubeConfig);
-  const objects = clients.makeApiClient(CustomObjectsApi);
   const core = clients.makeApiClient(CoreV1Api);
   const jocloud = new JocloudClient({
     endpoint: settings.endpoint,
@@ -130,7 +132,11 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
       metrics.vendorRequestDuration.observe({ endpoint: o.endpoint }, o.durationMs / 1000);
     },
   });
-  const recorder = new EventRecorder({ kubeConfig, component: 'rtmp-push-operator', instance: identity, logger });
+  // Events and callback status writes give way to reconciles (queued or running), for at most the
+  // status refresh interval (the lag an unchanged push state may show anyway).
+  let reconcileBacklog = (): number => 0;
+  const reportGate = new PriorityGate({ busy: () => reconcileBacklog() > 0, maxWaitMs: settings.callbacks?.refreshMs ?? DEFAULT_REPORT_DELAY_MS });
+  const recorder = new EventRecorder({ kubeConfig, component: 'rtmp-push-operator', instance: identity, logger, gate: reportGate });
   const events = eventSink(recorder);
   const caches = new TaskCaches({ kubeConfig, namespace: settings.namespace, logger });
   caches.onSecretWatchRestart(() => metrics.watchRestartsTotal.inc({ resource: 'secrets' }));
@@ -157,10 +163,10 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
   // Checked right before each vendor call: a replica frozen past its lease answers false at once.
   const holdsLease = (): boolean => elector === undefined || elector.holdsLease();
 
-  const taskStatus = new StatusWriter<UnvalidatedRtmpPushTask>(customObjectStore(objects, TASKS, RECONCILER_FIELD_MANAGER));
+  const taskStatus = new StatusWriter<UnvalidatedRtmpPushTask>(customObjectStore(clients, TASKS, RECONCILER_FIELD_MANAGER));
   const callbacksEnabled = settings.callbacks !== undefined;
   const staleMs = settings.callbacks?.staleMs ?? 300_000;
-  const writes = new TaskWrites(customObjectStore(objects, TASKS, RECONCILER_FIELD_MANAGER), taskStatus, () => ({
+  const writes = new TaskWrites(customObjectStore(clients, TASKS, RECONCILER_FIELD_MANAGER), taskStatus, () => ({
     now: new Date(),
     callbacksEnabled,
     staleMs,
@@ -211,6 +217,7 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
     maxConcurrentReconciles: settings.maxConcurrentReconciles,
   });
   requeue = (keys) => controller.requeue(keys);
+  reconcileBacklog = () => controller.backlog();
   // Indexes fed by the task watch: who uses which Secret (and so which Secrets to watch), who owns
   // which vendor identity.
   const indexTask = (obj: Parameters<typeof asTask>[0]): void => {
@@ -236,7 +243,7 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
     controller.requeue(tasks.map((t) => `${ns}/${t.metadata.name ?? ''}`));
   });
   caches.onSecretChange((secret) => secretFinalizers.check(secret));
-  const receiver = settings.callbacks === undefined ? undefined : makeReceiver(settings, settings.callbacks, caches, controller, objects, metrics, events, logger);
+  const receiver = settings.callbacks === undefined ? undefined : makeReceiver(settings, settings.callbacks, caches, controller, clients, metrics, events, reportGate, logger);
 
   // --- lifecycle ---------------------------------------------------------------------------------
   const stopping = new AbortController();
@@ -342,6 +349,8 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
   } finally {
     const deadline = Date.now() + settings.shutdownTimeoutMs;
     const left = (): number => Math.max(0, deadline - Date.now());
+    // What waits to be reported is written now, within the shutdown deadline.
+    reportGate.close();
     await manager.stop(left());
     await jocloud.close();
     await Promise.race([recorder.flush(), new Promise((r) => setTimeout(r, left()).unref())]);
@@ -363,9 +372,10 @@ function makeReceiver(
   callbacks: CallbackSettings,
   caches: TaskCaches,
   controller: TaskController,
-  objects: CustomObjectsApi,
+  clients: KubeRequester,
   metrics: OperatorMetrics,
   events: EventSink,
+  gate: PriorityGate,
   logger: Logger,
 ): CallbackReceiver {
   const receiver = new CallbackReceiver({
@@ -376,12 +386,13 @@ function makeReceiver(
       return caches.getTask(key.slice(0, slash), key.slice(slash + 1));
     },
     isSynced: () => caches.tasks.hasSynced(),
-    store: customObjectStore(objects, TASKS, CALLBACK_FIELD_MANAGER),
+    store: customObjectStore(clients, TASKS, CALLBACK_FIELD_MANAGER),
     defaultAppid: settings.defaultAppid,
     taskidPrefix: settings.taskidPrefix,
     events,
     queueHooks: workQueueMetricsHooks(metrics, CALLBACK_STATUS_QUEUE),
     onTerminated: (key) => controller.queue.add(key),
+    gate,
     serverMetrics: {
       accepted: (status) => metrics.callbacksTotal.inc({ status: String(status) }),
       rejected: (reason) => metrics.callbacksRejectedTotal.inc({ reason }),

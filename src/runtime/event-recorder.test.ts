@@ -2,6 +2,7 @@ import { ApiException, type CoreV1Event } from '@kubernetes/client-node';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { EventRecorder, MAX_EVENT_MESSAGE_LENGTH } from './event-recorder.js';
+import { PriorityGate } from './priority-gate.js';
 
 interface Call {
   op: 'create' | 'patch';
@@ -35,7 +36,7 @@ const task = {
   metadata: { namespace: 'media', name: 'show', uid: 'uid-1', resourceVersion: '42' },
 };
 
-function setup(extra: { windowMs?: number; maxEntries?: number; sanitize?: (m: string) => string } = {}) {
+function setup(extra: { windowMs?: number; maxEntries?: number; maxQueued?: number; gate?: PriorityGate; sanitize?: (m: string) => string } = {}) {
   const api = new FakeEventsApi();
   let now = Date.parse('2026-11-04T10:00:00.500Z');
   const recorder = new EventRecorder({
@@ -46,6 +47,8 @@ function setup(extra: { windowMs?: number; maxEntries?: number; sanitize?: (m: s
     now: () => now,
     ...(extra.windowMs !== undefined ? { aggregateWindowMs: extra.windowMs } : {}),
     ...(extra.maxEntries !== undefined ? { maxEntries: extra.maxEntries } : {}),
+    ...(extra.maxQueued !== undefined ? { maxQueued: extra.maxQueued } : {}),
+    ...(extra.gate !== undefined ? { gate: extra.gate } : {}),
     ...(extra.sanitize !== undefined ? { sanitize: extra.sanitize } : {}),
   });
   return { api, recorder, advance: (ms: number) => (now += ms) };
@@ -180,6 +183,46 @@ describe('EventRecorder', () => {
       'patch ',
       'create B',
     ]);
+  });
+
+  it('writes one request at a time, in the order recorded', async () => {
+    const { api, recorder } = setup();
+    let open = 0;
+    let most = 0;
+    const create = api.createNamespacedEvent.bind(api);
+    api.createNamespacedEvent = async (param) => {
+      open += 1;
+      most = Math.max(most, open);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      open -= 1;
+      return create(param);
+    };
+    await Promise.all(['A', 'B', 'C', 'D'].map((reason) => recorder.record(task, 'Normal', reason, 'm')));
+    expect(most).toBe(1);
+    expect(api.calls.map((c) => c.body['reason'])).toEqual(['A', 'B', 'C', 'D']);
+  });
+
+  it('drops what exceeds the queue instead of growing without bound', async () => {
+    const { api, recorder } = setup({ maxQueued: 2 });
+    // The first is taken off the queue at once; two more fill it; the fourth is dropped.
+    await Promise.all(['A', 'B', 'C', 'D'].map((reason) => recorder.record(task, 'Normal', reason, 'm')));
+    expect(api.calls.map((c) => c.body['reason'])).toEqual(['A', 'B', 'C']);
+  });
+
+  it('gives way while the gate is closed, and stamps the Event with the time it was recorded', async () => {
+    let busy = true;
+    let clock = Date.parse('2026-11-04T10:00:00.500Z');
+    const gate = new PriorityGate({ busy: () => busy, maxWaitMs: 60_000, pollMs: 1, now: () => clock });
+    const { api, recorder, advance } = setup({ gate });
+    const written = recorder.record(task, 'Normal', 'Started', 'pushing');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(api.calls).toEqual([]);
+    advance(30_000);
+    clock += 30_000;
+    busy = false;
+    await written;
+    expect(api.calls).toHaveLength(1);
+    expect(api.calls[0]!.body['firstTimestamp']).toEqual(new Date('2026-11-04T10:00:00Z'));
   });
 
   it('flush() waits for records in flight', async () => {

@@ -2,8 +2,12 @@
 // them: core/v1 Events (what `kubectl describe` lists on every kubectl version), with repeats of
 // the same (object, type, reason, message) folded into one Event whose count and lastTimestamp
 // are patched, so a task that fails every minute does not flood etcd.
-// Recording never throws and never blocks a reconcile on the apiserver for long: failures are
-// logged and dropped. Messages pass through a sanitiser first (callers redact CDN auth keys).
+// Recording never throws and never blocks a reconcile: record() only queues. One writer sends the
+// queue in order, one request at a time, as client-go's broadcaster does (recordToSink), so Events
+// never take more than one request's share of the API server; it gives way to the reconciles
+// while they are backlogged (PriorityGate), and a full queue drops the newest Event rather than
+// grow without bound (client-go drops too). Failures are logged and dropped. Messages pass
+// through a sanitiser first (callers redact CDN auth keys); timestamps are those of record().
 import {
   CoreV1Api,
   PatchStrategy,
@@ -17,6 +21,7 @@ import type { Logger } from '../observability/logger.js';
 import { toRfc3339 } from './conditions.js';
 import { describeKubeError, httpStatusOf, requestOptions } from './kube-client.js';
 import { KubeClients } from './kube-clients.js';
+import { PriorityGate } from './priority-gate.js';
 import { deadlineSignal } from './sleep.js';
 
 export type EventType = 'Normal' | 'Warning';
@@ -41,7 +46,22 @@ export interface EventRecorderOptions {
   readonly maxEntries?: number;
   /** Deadline of each apiserver call; defaults to 10 s. */
   readonly requestTimeoutMs?: number;
+  /** Events waiting to be written beyond which new ones are dropped; defaults to 10,000. */
+  readonly maxQueued?: number;
+  /** What the writer gives way to; by default nothing. */
+  readonly gate?: PriorityGate;
   readonly now?: () => number;
+}
+
+interface Pending {
+  readonly key: string;
+  readonly ref: V1ObjectReference;
+  readonly type: EventType;
+  readonly reason: string;
+  readonly message: string;
+  /** When record() was called: the Event's timestamp, however late it is written. */
+  readonly at: number;
+  readonly done: () => void;
 }
 
 interface Aggregate {
@@ -71,12 +91,14 @@ export class EventRecorder {
   private readonly api: EventsApi;
   private readonly logger: Logger;
   private readonly aggregates = new Map<string, Aggregate>();
-  /** Per-key chain, so concurrent repeats patch one Event instead of racing to create two. */
-  private readonly chains = new Map<string, Promise<void>>();
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly queue: Pending[] = [];
+  private writing: Promise<void> | undefined;
+  private dropped = 0;
   private readonly windowMs: number;
   private readonly maxEntries: number;
+  private readonly maxQueued: number;
   private readonly timeoutMs: number;
+  private readonly gate: PriorityGate;
   private readonly now: () => number;
   private sequence = 0;
 
@@ -88,32 +110,53 @@ export class EventRecorder {
     this.logger = opts.logger.child({ component: 'event-recorder' });
     this.windowMs = opts.aggregateWindowMs ?? 600_000;
     this.maxEntries = opts.maxEntries ?? 4096;
+    this.maxQueued = opts.maxQueued ?? 10_000;
     this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
+    this.gate = opts.gate ?? PriorityGate.open;
     this.now = opts.now ?? Date.now;
   }
 
   /**
-   * Records an Event about `object` (a full object or an ObjectReference). Resolves when written
-   * or given up; never rejects, so callers may `void` it.
+   * Records an Event about `object` (a full object or an ObjectReference). Resolves when written,
+   * given up or dropped; never rejects, so callers may `void` it.
    */
   record(object: KubernetesObject | V1ObjectReference, type: EventType, reason: string, message: string): Promise<void> {
     const ref = 'metadata' in object ? objectReference(object) : (object as V1ObjectReference);
     const text = this.clean(message);
+    if (this.queue.length >= this.maxQueued) {
+      this.dropped += 1;
+      // Once per thousand, so a flood of drops does not become a flood of log lines.
+      if (this.dropped % 1_000 === 1) this.logger.warn({ dropped: this.dropped, queued: this.queue.length }, 'event queue full; dropping events');
+      return Promise.resolve();
+    }
     const key = [ref.namespace ?? '', ref.kind ?? '', ref.name ?? '', ref.uid ?? '', type, reason, text].join('\u0000');
-    const previous = this.chains.get(key) ?? Promise.resolve();
-    const work = previous.then(() => this.write(key, ref, type, reason, text));
-    this.chains.set(key, work);
-    this.inFlight.add(work);
-    void work.finally(() => {
-      this.inFlight.delete(work);
-      if (this.chains.get(key) === work) this.chains.delete(key);
+    return new Promise((done) => {
+      this.queue.push({ key, ref, type, reason, message: text, at: this.now(), done });
+      this.writing ??= this.drain();
     });
-    return work;
   }
 
-  /** Resolves when every record() so far has finished (for shutdown and tests). */
+  /** Resolves when every record() so far has been written or given up (for shutdown and tests). */
   async flush(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+    while (this.writing !== undefined) await this.writing;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
+        await this.gate.whenOpen(next.at);
+        try {
+          await this.write(next);
+        } catch (error) {
+          this.logger.warn({ reason: next.reason, err: error }, 'could not record event');
+        } finally {
+          next.done();
+        }
+      }
+    } finally {
+      // Synchronously after the last shift(): a record() from a done() callback starts a new drain.
+      this.writing = undefined;
+    }
   }
 
   private clean(message: string): string {
@@ -128,15 +171,14 @@ export class EventRecorder {
     return text.length > MAX_EVENT_MESSAGE_LENGTH ? `${text.slice(0, MAX_EVENT_MESSAGE_LENGTH - 3)}...` : text;
   }
 
-  private async write(key: string, ref: V1ObjectReference, type: EventType, reason: string, message: string): Promise<void> {
-    const now = this.now();
-    const existing = this.aggregates.get(key);
-    if (existing !== undefined && now - existing.lastSeen < this.windowMs) {
-      const patched = await this.patch(existing, now);
-      if (patched === 'ok') this.remember(key, existing);
+  private async write(e: Pending): Promise<void> {
+    const existing = this.aggregates.get(e.key);
+    if (existing !== undefined && e.at - existing.lastSeen < this.windowMs) {
+      const patched = await this.patch(existing, e.at);
+      if (patched === 'ok') this.remember(e.key, existing);
       if (patched !== 'gone') return;
     }
-    await this.create(key, ref, type, reason, message, now);
+    await this.create(e);
   }
 
   private async patch(aggregate: Aggregate, now: number): Promise<'ok' | 'gone' | 'failed'> {
@@ -160,14 +202,7 @@ export class EventRecorder {
     }
   }
 
-  private async create(
-    key: string,
-    ref: V1ObjectReference,
-    type: EventType,
-    reason: string,
-    message: string,
-    now: number,
-  ): Promise<void> {
+  private async create({ key, ref, type, reason, message, at: now }: Pending): Promise<void> {
     // An Event lives in its object's namespace; cluster-scoped objects' Events go to default.
     const namespace = ref.namespace !== undefined && ref.namespace !== '' ? ref.namespace : 'default';
     const eventName = this.eventName(ref.name ?? 'object', now);

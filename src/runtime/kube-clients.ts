@@ -227,10 +227,9 @@ export class KubeClients {
       ...(body !== undefined ? { body } : {}),
       signal: request.getSignal(),
     });
-    const buffer = Buffer.from(response.text);
     return new ResponseContext(response.status, { ...response.headers }, {
       text: () => Promise.resolve(response.text),
-      binary: () => Promise.resolve(buffer),
+      binary: () => Promise.resolve(Buffer.from(response.text)),
       stream: () => null,
     });
   }

@@ -11,6 +11,7 @@ import { CallbackWriter, StatusWriteCounter } from '../../src/callback/callback-
 import { customObjectStore, type CustomResource } from '../../src/runtime/custom-object-store.js';
 import { Informer } from '../../src/runtime/informer.js';
 import { httpStatusOf } from '../../src/runtime/kube-client.js';
+import { KubeClients } from '../../src/runtime/kube-clients.js';
 import { createNamespace, kubeConfigFromInjected } from '../harness/kube.js';
 import { eventually } from '../support/eventually.js';
 
@@ -51,7 +52,7 @@ const crd: V1CustomResourceDefinition = {
 describe('callback status writes against kube-apiserver', () => {
   const kc = kubeConfigFromInjected();
   const objects = kc.makeApiClient(CustomObjectsApi);
-  const store = customObjectStore<UnvalidatedRtmpPushTask>(objects, resource, 'rtmp-push-operator-callback');
+  const store = customObjectStore<UnvalidatedRtmpPushTask>(KubeClients.for(kc), resource, 'rtmp-push-operator-callback');
   let namespace: string;
 
   beforeAll(async () => {
