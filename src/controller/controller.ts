@@ -72,11 +72,13 @@ export class TaskController {
   }
 
   /**
-   * Reconciles waiting for a worker or running. Zero on a replica whose workers do not run (a
-   * standby, or before the caches synced): its queue fills from the watch but nothing drains it.
+   * Reconciles waiting for a free worker: every worker is busy and more is due. Not the ones
+   * running: a report's own write queues a short reconcile, and counting it would hold the next
+   * report back. Zero on a replica whose workers do not run (a standby, or before the caches
+   * synced): its queue fills from the watch but nothing drains it.
    */
   backlog(): number {
-    return this.working ? this.queue.len() + this.queue.inFlight() : 0;
+    return this.working ? this.queue.len() : 0;
   }
 
   /**

@@ -132,8 +132,8 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
       metrics.vendorRequestDuration.observe({ endpoint: o.endpoint }, o.durationMs / 1000);
     },
   });
-  // Events and callback status writes give way to reconciles (queued or running), for at most the
-  // status refresh interval (the lag an unchanged push state may show anyway).
+  // Events and callback status writes give way to reconciles waiting for a worker, for at most
+  // the status refresh interval (the lag an unchanged push state may show anyway).
   let reconcileBacklog = (): number => 0;
   const reportGate = new PriorityGate({ busy: () => reconcileBacklog() > 0, maxWaitMs: settings.callbacks?.refreshMs ?? DEFAULT_REPORT_DELAY_MS });
   const recorder = new EventRecorder({ kubeConfig, component: 'rtmp-push-operator', instance: identity, logger, gate: reportGate });

@@ -213,16 +213,33 @@ describe('Informer (fake apiserver)', () => {
     expect(inf.stats().restarts.error).toBeGreaterThanOrEqual(2);
   });
 
-  it('pages through a large list and starts over when a continue token expires', async () => {
+  it('lists from the watch cache first (resourceVersion=0, one piece), as client-go does', async () => {
     for (const name of ['a', 'b', 'c', 'd', 'e']) api.put(name, '1');
-    api.expireContinueTokens = true;
     const inf = makeInformer({ pageSize: 2 });
     inf.start();
     await inf.waitForSync();
-    expect(inf.list().map((o) => o.metadata.name).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(inf.list()).toHaveLength(5);
     const lists = api.requests.filter((r) => !r.includes('watch=true'));
+    expect(lists).toHaveLength(1);
+    expect(lists[0]).toContain('resourceVersion=0');
+    expect(lists[0]).not.toContain('limit=');
+  });
+
+  it('relists by pages of a consistent read, and starts over when a continue token expires', async () => {
+    for (const name of ['a', 'b', 'c', 'd', 'e']) api.put(name, '1');
+    const inf = makeInformer({ pageSize: 2 });
+    inf.start();
+    await until(() => inf.hasSynced() && api.watchCount() === 1, 'initial sync');
+    api.expireContinueTokens = true;
+    api.compactedBelow = api.rv + 1;
+    api.dropWatchers();
+    await until(() => inf.stats().lists >= 2, 'relist');
+    api.compactedBelow = 0;
+    expect(inf.list().map((o) => o.metadata.name).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
     // page 1, page 2 (410), then page 1, 2, 3 again
-    expect(lists).toHaveLength(5);
+    const relists = api.requests.filter((r) => !r.includes('watch=true')).slice(1, 6);
+    expect(relists.map((r) => new URL(r, 'http://x').searchParams.get('continue'))).toEqual([null, '2', null, '2', '4']);
+    expect(relists.every((r) => r.includes('limit=2') && !r.includes('resourceVersion=0'))).toBe(true);
   });
 
   it('keeps delivering events when a handler throws or rejects', async () => {
