@@ -8,11 +8,10 @@ import type { DestinationStream } from 'pino';
 import { GROUP, PLURAL, VERSION } from '../api/v1alpha1/constants.js';
 import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
 import type { CallbackSettings } from '../callback/settings.js';
-import { CallbackReceiver } from '../callback/receiver.js';
 import { asTask, TaskCaches } from '../controller/caches.js';
 import { TaskController } from '../controller/controller.js';
 import type { SecretRef } from '../controller/credentials.js';
-import { eventSink, type EventSink } from '../controller/events.js';
+import { eventSink } from '../controller/events.js';
 import { IdentityOwnership } from '../controller/ownership.js';
 import { Reconciler, type ReconcilerHooks, type ReconcilerOptions } from '../controller/reconciler.js';
 import { SecretFinalizers } from '../controller/secret-protection.js';
@@ -25,17 +24,18 @@ import { checkTenancy, type TenancyPolicy } from '../controller/tenancy.js';
 import { vendorPushClient } from '../controller/vendor-push-client.js';
 import { JocloudClient, type ClientTimeouts } from '../jocloud/client.js';
 import { createHealthServer, createMetricsServer, type HttpServerHandle } from '../observability/health-server.js';
-import { createRootLogger, type Logger } from '../observability/logger.js';
+import { createRootLogger } from '../observability/logger.js';
 import { PriorityGate } from '../runtime/priority-gate.js';
-import { CALLBACK_STATUS_QUEUE, createMetrics, workQueueMetricsHooks, type OperatorMetrics } from '../observability/metrics.js';
+import { createMetrics } from '../observability/metrics.js';
 import { redactUrl } from '../observability/redact.js';
-import { customObjectStore, type KubeRequester } from '../runtime/custom-object-store.js';
+import { customObjectStore } from '../runtime/custom-object-store.js';
 import { EventRecorder } from '../runtime/event-recorder.js';
 import { LeaderElector } from '../runtime/leader-election.js';
 import { KubeClients } from '../runtime/kube-clients.js';
 import { Manager } from '../runtime/manager.js';
 import { KeyedRateLimiter } from '../runtime/rate-limiter.js';
 import { StatusWriter } from '../runtime/status-writer.js';
+import { wireCallbackReceiver } from './callback-receiver.js';
 import { loadKubeConfig, podNamespace } from './kubeconfig.js';
 
 /** Shown in managedFields, so the reconciler's writes are told apart from the callback writer's. */
@@ -243,7 +243,17 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
     controller.requeue(tasks.map((t) => `${ns}/${t.metadata.name ?? ''}`));
   });
   caches.onSecretChange((secret) => secretFinalizers.check(secret));
-  const receiver = settings.callbacks === undefined ? undefined : makeReceiver(settings, settings.callbacks, caches, controller, clients, metrics, events, reportGate, logger);
+  const receiver = settings.callbacks === undefined ? undefined : wireCallbackReceiver({
+          settings,
+          callbacks: settings.callbacks,
+          caches,
+          store: customObjectStore(clients, TASKS, CALLBACK_FIELD_MANAGER),
+          onTerminated: (key) => controller.queue.add(key),
+          metrics,
+          events,
+          gate: reportGate,
+          logger,
+        });
 
   // --- lifecycle ---------------------------------------------------------------------------------
   const stopping = new AbortController();
@@ -365,42 +375,4 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
     logger.flush();
   }
   return exitCode;
-}
-
-function makeReceiver(
-  settings: OperatorSettings,
-  callbacks: CallbackSettings,
-  caches: TaskCaches,
-  controller: TaskController,
-  clients: KubeRequester,
-  metrics: OperatorMetrics,
-  events: EventSink,
-  gate: PriorityGate,
-  logger: Logger,
-): CallbackReceiver {
-  const receiver = new CallbackReceiver({
-    settings: callbacks,
-    logger,
-    getTask: (key) => {
-      const slash = key.indexOf('/');
-      return caches.getTask(key.slice(0, slash), key.slice(slash + 1));
-    },
-    isSynced: () => caches.tasks.hasSynced(),
-    store: customObjectStore(clients, TASKS, CALLBACK_FIELD_MANAGER),
-    defaultAppid: settings.defaultAppid,
-    taskidPrefix: settings.taskidPrefix,
-    events,
-    queueHooks: workQueueMetricsHooks(metrics, CALLBACK_STATUS_QUEUE),
-    onTerminated: (key) => controller.queue.add(key),
-    gate,
-    serverMetrics: {
-      accepted: (status) => metrics.callbacksTotal.inc({ status: String(status) }),
-      rejected: (reason) => metrics.callbacksRejectedTotal.inc({ reason }),
-      unknownTask: () => metrics.callbacksRejectedTotal.inc({ reason: 'unknown-task' }),
-    },
-  });
-  caches.tasks.on('add', (obj) => receiver.taskChanged(asTask(obj)));
-  caches.tasks.on('update', (obj) => receiver.taskChanged(asTask(obj)));
-  caches.tasks.on('delete', (obj) => receiver.taskDeleted(asTask(obj)));
-  return receiver;
 }
