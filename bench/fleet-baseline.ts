@@ -8,12 +8,11 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { PLURAL } from '../src/api/v1alpha1/constants.js';
 import { KubeClients } from '../src/runtime/kube-clients.js';
 import { startControlPlane } from '../test/harness/control-plane.js';
 import { CREDENTIALS_SECRET, OperatorFixture } from '../test/harness/operator.js';
-import { createTasks, TASK_PATH, type FleetResult } from './fleet.js';
-import { ApiserverCounters, memorySampler, percentile, SyncedTracker, until, WRITE_VERBS } from './fleet-probes.js';
+import { seedFleet, TASK_PATH, type FleetResult } from './fleet.js';
+import { ApiserverCounters, memorySampler, percentile, SyncedTracker, taskAndEventWrites, until, writesPerTask, type WritesPerTask } from './fleet-probes.js';
 
 export interface BaselineOptions {
   /** The rtmp-baseline-controller executable (see ensureBaselineBinary). */
@@ -32,7 +31,7 @@ export interface BaselineResult {
   readonly syncSeconds: number;
   readonly tasksPerSecond: number;
   readonly peakRssMiB: number;
-  readonly writesPerTask: { readonly tasks: number; readonly status: number; readonly events: number; readonly total: number };
+  readonly writesPerTask: WritesPerTask;
   /** startrtmp calls the emulator received during the cold start, and those it answered with code 0. */
   readonly startrtmp: { readonly calls: number; readonly accepted: number };
   readonly restart: { readonly settledSeconds: number; readonly vendorCalls: number; readonly writes: number; readonly peakRssMiB: number };
@@ -162,11 +161,7 @@ async function benchBaseline(opts: BaselineOptions, cp: { kubeconfigPath: string
     return run;
   };
   try {
-    await fixture.emulator.control.addFault({ latencyMs: opts.vendorLatencyMs ?? 20 });
-    const names = Array.from({ length: n }, (_, i) => `t-${String(i).padStart(5, '0')}`);
-    progress(`creating ${n} tasks in ${fixture.namespace}`);
-    await createTasks(fixture, names);
-    await tracker.start();
+    await seedFleet(fixture, tracker, n, opts.vendorLatencyMs ?? 20, progress);
 
     // 1. Cold start with N unsynced tasks.
     const before = await counters.snapshot();
@@ -185,10 +180,6 @@ async function benchBaseline(opts: BaselineOptions, cp: { kubeconfigPath: string
     const peak = await mem.stop();
     await first.stop();
     const calls = await fixture.emulator.control.calls('startrtmp');
-    const taskWrites = ApiserverCounters.delta(before, after, PLURAL, WRITE_VERBS);
-    const statusWrites = ApiserverCounters.delta(before, after, PLURAL, WRITE_VERBS, 'status');
-    const eventWrites = ApiserverCounters.delta(before, after, 'events', WRITE_VERBS);
-    const leaseWrites = ApiserverCounters.delta(before, after, 'leases', WRITE_VERBS);
 
     // 2. Restart with N synced tasks: no vendor call.
     await fixture.emulator.control.clearCalls();
@@ -202,14 +193,14 @@ async function benchBaseline(opts: BaselineOptions, cp: { kubeconfigPath: string
     const peak2 = await mem2.stop();
     await second.stop();
     const restartCalls = (await fixture.emulator.control.calls()).length;
-    const restartWrites = ApiserverCounters.delta(beforeRestart, afterRestart, PLURAL, WRITE_VERBS) + ApiserverCounters.delta(beforeRestart, afterRestart, 'events', WRITE_VERBS);
+    const restartWrites = taskAndEventWrites(beforeRestart, afterRestart);
 
     return {
       tasks: n,
       syncSeconds,
       tasksPerSecond: n / syncSeconds,
       peakRssMiB: peak.peak,
-      writesPerTask: { tasks: taskWrites / n, status: statusWrites / n, events: eventWrites / n, total: (taskWrites + eventWrites + leaseWrites) / n },
+      writesPerTask: writesPerTask(before, after, n),
       startrtmp: { calls: calls.length, accepted: calls.filter((c) => c.code === 0).length },
       restart: { settledSeconds, vendorCalls: restartCalls, writes: restartWrites, peakRssMiB: peak2.peak },
     };

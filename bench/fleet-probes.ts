@@ -8,6 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import pino from 'pino';
 import { Agent, request } from 'undici';
+import { PLURAL as TASK_PLURAL } from '../src/api/v1alpha1/constants.js';
 import { Informer } from '../src/runtime/informer.js';
 import { parsePrometheus, sampleSum, type Sample } from '../test/harness/operator-process.js';
 import type { MemoryCgroup } from './memory-cgroup.js';
@@ -80,6 +81,26 @@ export class ApiserverCounters {
 }
 
 export const WRITE_VERBS = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/** Writes to RtmpPushTasks and Events between two snapshots: what a controller of them costs. */
+export function taskAndEventWrites(before: readonly Sample[], after: readonly Sample[]): number {
+  return ApiserverCounters.delta(before, after, TASK_PLURAL, WRITE_VERBS) + ApiserverCounters.delta(before, after, 'events', WRITE_VERBS);
+}
+
+export interface WritesPerTask {
+  readonly tasks: number;
+  readonly status: number;
+  readonly events: number;
+  readonly total: number;
+}
+
+/** Writes between two snapshots per task: on the task (main + status), its /status alone, Events, all (Leases too). */
+export function writesPerTask(before: readonly Sample[], after: readonly Sample[], n: number): WritesPerTask {
+  const tasks = ApiserverCounters.delta(before, after, TASK_PLURAL, WRITE_VERBS);
+  const events = ApiserverCounters.delta(before, after, 'events', WRITE_VERBS);
+  const leases = ApiserverCounters.delta(before, after, 'leases', WRITE_VERBS);
+  return { tasks: tasks / n, status: ApiserverCounters.delta(before, after, TASK_PLURAL, WRITE_VERBS, 'status') / n, events: events / n, total: (tasks + events + leases) / n };
+}
 
 /** The operator started from its build (`node dist/main.js run ...`), output discarded unless it fails. */
 export class OperatorRun {

@@ -19,10 +19,12 @@ import {
   operatorMetrics,
   percentile,
   SyncedTracker,
+  taskAndEventWrites,
   until,
-  WRITE_VERBS,
+  writesPerTask,
+  type WritesPerTask,
 } from './fleet-probes.js';
-import { sampleSum } from '../test/harness/operator-process.js';
+import { sampleSum, type Sample } from '../test/harness/operator-process.js';
 import type { CacheFootprint } from './cache-footprint.js';
 import { MemoryCgroup } from './memory-cgroup.js';
 
@@ -55,7 +57,7 @@ export interface FleetResult {
    * Writes the apiserver counted per task from start until no write came for 3 s: task (main +
    * status), Events, all; and all those made before every task was Synced.
    */
-  readonly writesPerTask: { readonly tasks: number; readonly status: number; readonly events: number; readonly total: number; readonly beforeSynced: number };
+  readonly writesPerTask: WritesPerTask & { readonly beforeSynced: number };
   readonly vendorCalls: { readonly startrtmp: number; readonly stoprtmp: number };
   readonly restart: { readonly readySeconds: number; readonly settledSeconds: number; readonly vendorCalls: number; readonly writes: number; readonly peakRssMiB: number };
   readonly idle: { readonly p50Ms: number; readonly p99Ms: number; readonly samples: number; readonly rssMiB: number };
@@ -64,6 +66,15 @@ export interface FleetResult {
 }
 
 export const TASK_PATH = (ns: string): string => `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}`;
+
+/** The scenario both controllers start from: N tasks, the vendor answering after `latencyMs`, the tracker watching. */
+export async function seedFleet(fixture: OperatorFixture, tracker: SyncedTracker, n: number, latencyMs: number, progress: (line: string) => void): Promise<void> {
+  await fixture.emulator.control.addFault({ latencyMs });
+  const names = Array.from({ length: n }, (_, i) => `t-${String(i).padStart(5, '0')}`);
+  progress(`creating ${n} tasks in ${fixture.namespace}`);
+  await createTasks(fixture, names);
+  await tracker.start();
+}
 
 export async function createTasks(fixture: OperatorFixture, names: readonly string[], parallel = 32): Promise<void> {
   const clients = KubeClients.for(fixture.kubeConfig);
@@ -95,26 +106,24 @@ async function startOperator(fixture: OperatorFixture, opts: FleetOptions, cgrou
   return { run: new OperatorRun(opts.entry, args, opts.nodeOptions ?? [], cgroup), metricsPort, healthPort };
 }
 
-/**
- * Waits until every task was reconciled once since start and nothing is queued; false if that
- * did not happen within `timeoutMs` (periodic callbacks can keep a slow operator busy).
- */
 /** The counters once the task and Event write counts stop moving for `quietMs` (at most `timeoutMs`). */
-async function writesQuiet(counters: ApiserverCounters, quietMs: number, timeoutMs: number): Promise<Awaited<ReturnType<ApiserverCounters['snapshot']>>> {
-  const writes = (s: Awaited<ReturnType<ApiserverCounters['snapshot']>>): number =>
-    ApiserverCounters.delta([], s, PLURAL, WRITE_VERBS) + ApiserverCounters.delta([], s, 'events', WRITE_VERBS);
+async function writesQuiet(counters: ApiserverCounters, quietMs: number, timeoutMs: number): Promise<Sample[]> {
   const deadline = Date.now() + timeoutMs;
   let last = await counters.snapshot();
   let quietSince = Date.now();
   while (Date.now() - quietSince < quietMs && Date.now() < deadline) {
     await delay(500);
     const now = await counters.snapshot();
-    if (writes(now) !== writes(last)) quietSince = Date.now();
+    if (taskAndEventWrites(last, now) !== 0) quietSince = Date.now();
     last = now;
   }
   return last;
 }
 
+/**
+ * Waits until every task was reconciled once since start and nothing is queued; false if that
+ * did not happen within `timeoutMs` (periodic callbacks can keep a slow operator busy).
+ */
 async function waitSettled(metricsPort: number, tasks: number, exited: Promise<unknown>, timeoutMs: number): Promise<boolean> {
   let gone = false;
   void exited.then(() => (gone = true));
@@ -153,11 +162,7 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
     return started;
   };
   try {
-    await fixture.emulator.control.addFault({ latencyMs: opts.vendorLatencyMs ?? 20 });
-    const names = Array.from({ length: n }, (_, i) => `t-${String(i).padStart(5, '0')}`);
-    progress(`creating ${n} tasks in ${fixture.namespace}`);
-    await createTasks(fixture, names);
-    await tracker.start();
+    await seedFleet(fixture, tracker, n, opts.vendorLatencyMs ?? 20, progress);
 
     // 1. Cold start with N unsynced tasks.
     const before = await counters.snapshot();
@@ -179,26 +184,18 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
     const peak = await mem.stop();
     await first.run.stop();
 
-    const taskWrites = ApiserverCounters.delta(before, after, PLURAL, WRITE_VERBS);
-    const statusWrites = ApiserverCounters.delta(before, after, PLURAL, WRITE_VERBS, 'status');
-    const eventWrites = ApiserverCounters.delta(before, after, 'events', WRITE_VERBS);
-    const leaseWrites = ApiserverCounters.delta(before, after, 'leases', WRITE_VERBS);
-    const writesBeforeSynced = (ApiserverCounters.delta(before, atSynced, PLURAL, WRITE_VERBS) + ApiserverCounters.delta(before, atSynced, 'events', WRITE_VERBS)) / n;
-
-    if (opts.phases === 'sync') {
-      return {
-        tasks: n,
-        syncSeconds,
-        tasksPerSecond: n / syncSeconds,
-        peakRssMiB: peak.peak,
-        writesPerTask: { tasks: taskWrites / n, status: statusWrites / n, events: eventWrites / n, total: (taskWrites + eventWrites + leaseWrites) / n, beforeSynced: writesBeforeSynced },
-        vendorCalls: {
-          startrtmp: sampleSum(m1, 'rtmp_vendor_requests_total', { endpoint: 'startrtmp' }),
-          stoprtmp: sampleSum(m1, 'rtmp_vendor_requests_total', { endpoint: 'stoprtmp' }),
-        },
-        ...SKIPPED_PHASES,
-      };
-    }
+    const coldStart = {
+      tasks: n,
+      syncSeconds,
+      tasksPerSecond: n / syncSeconds,
+      peakRssMiB: peak.peak,
+      writesPerTask: { ...writesPerTask(before, after, n), beforeSynced: taskAndEventWrites(before, atSynced) / n },
+      vendorCalls: {
+        startrtmp: sampleSum(m1, 'rtmp_vendor_requests_total', { endpoint: 'startrtmp' }),
+        stoprtmp: sampleSum(m1, 'rtmp_vendor_requests_total', { endpoint: 'stoprtmp' }),
+      },
+    };
+    if (opts.phases === 'sync') return { ...coldStart, ...SKIPPED_PHASES };
 
     // 2. Restart with N synced tasks: nothing should reach the vendor.
     const beforeRestart = await counters.snapshot();
@@ -212,7 +209,7 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
     await delay(2_000);
     const m2 = await operatorMetrics(second.metricsPort);
     const afterRestart = await counters.snapshot();
-    const restartWrites = ApiserverCounters.delta(beforeRestart, afterRestart, PLURAL, WRITE_VERBS) + ApiserverCounters.delta(beforeRestart, afterRestart, 'events', WRITE_VERBS);
+    const restartWrites = taskAndEventWrites(beforeRestart, afterRestart);
     const peak2 = await mem2.stop();
 
     // 3. Idle: apply one new task at a time and time it to its startrtmp at the emulator.
@@ -236,15 +233,7 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
     const cache = await measureCache(opts.kubeconfigPath, TASK_PATH(fixture.namespace));
 
     return {
-      tasks: n,
-      syncSeconds,
-      tasksPerSecond: n / syncSeconds,
-      peakRssMiB: peak.peak,
-      writesPerTask: { tasks: taskWrites / n, status: statusWrites / n, events: eventWrites / n, total: (taskWrites + eventWrites + leaseWrites) / n, beforeSynced: writesBeforeSynced },
-      vendorCalls: {
-        startrtmp: sampleSum(m1, 'rtmp_vendor_requests_total', { endpoint: 'startrtmp' }),
-        stoprtmp: sampleSum(m1, 'rtmp_vendor_requests_total', { endpoint: 'stoprtmp' }),
-      },
+      ...coldStart,
       restart: { readySeconds, settledSeconds, vendorCalls: sampleSum(m2, 'rtmp_vendor_requests_total'), writes: restartWrites, peakRssMiB: peak2.peak },
       idle: { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), samples, rssMiB: idleRss },
       cache,
