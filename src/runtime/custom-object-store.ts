@@ -6,7 +6,7 @@
 // client's serializer, middleware chain and response copies cost CPU on every write for nothing
 // these untyped objects need.
 import { KubeHttpError } from './kube-client.js';
-import type { KubeRequest, KubeResponse } from './kube-clients.js';
+import type { KubeClients, KubeRequest } from './kube-clients.js';
 import { slimObject } from './slim-object.js';
 import type { StatusObject, StatusTarget } from './status-writer.js';
 
@@ -34,9 +34,7 @@ export function splitKey(key: string): { namespace: string; name: string } {
 }
 
 /** What the store needs of KubeClients (tests pass a fake). */
-export interface KubeRequester {
-  request(req: KubeRequest): Promise<KubeResponse>;
-}
+export type KubeRequester = Pick<KubeClients, 'request'>;
 
 function asObject<T>(body: unknown, what: string): T {
   if (typeof body !== 'object' || body === null) throw new Error(`${what}: the API server answered with no object`);
