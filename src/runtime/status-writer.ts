@@ -10,6 +10,7 @@
 import { httpStatusOf } from './kube-client.js';
 import { mergePatch } from './merge-patch.js';
 import { OwnWrites } from './own-writes.js';
+import { shareUnchanged } from './share-unchanged.js';
 
 export interface StatusObject {
   readonly metadata: { readonly resourceVersion?: string | undefined };
@@ -80,7 +81,8 @@ export class StatusWriter<T extends StatusObject> {
         return current;
       }
       try {
-        const after = await this.target.patchStatus(key, rv, patch, signal);
+        // The answer shares what the write left alone (the spec) with the version it was made on.
+        const after = shareUnchanged(await this.target.patchStatus(key, rv, patch, signal), current);
         this.own.record(key, read, after);
         this.hooks.wrote?.(key);
         return after;
