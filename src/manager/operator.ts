@@ -136,7 +136,14 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
   // the status refresh interval (the lag an unchanged push state may show anyway).
   let reconcileBacklog = (): number => 0;
   const reportGate = new PriorityGate({ busy: () => reconcileBacklog() > 0, maxWaitMs: settings.callbacks?.refreshMs ?? DEFAULT_REPORT_DELAY_MS });
-  const recorder = new EventRecorder({ kubeConfig, component: 'rtmp-push-operator', instance: identity, logger, gate: reportGate });
+  const recorder = new EventRecorder({
+    kubeConfig,
+    component: 'rtmp-push-operator',
+    instance: identity,
+    logger,
+    gate: reportGate,
+    onDropped: (reason) => metrics.eventsDroppedTotal.inc({ reason }),
+  });
   const events = eventSink(recorder);
   const caches = new TaskCaches({ kubeConfig, namespace: settings.namespace, logger });
   caches.onSecretWatchRestart(() => metrics.watchRestartsTotal.inc({ resource: 'secrets' }));

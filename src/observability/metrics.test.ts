@@ -23,6 +23,7 @@ const OPERATOR_METRIC_NAMES = [
   'rtmp_tasks',
   'rtmp_task_conditions',
   'rtmp_watch_restarts_total',
+  'rtmp_events_dropped_total',
 ];
 
 describe('createMetrics', () => {

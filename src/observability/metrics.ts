@@ -33,6 +33,8 @@ export interface OperatorMetrics {
   readonly leaderElectionMasterStatus: Gauge<'name'>;
   /** Abnormal watch restarts by resource (see Informer 'restart'). */
   readonly watchRestartsTotal: Counter<'resource'>;
+  /** Events never written: `queue_full` (the bounded queue was full) or `write_failed`. */
+  readonly eventsDroppedTotal: Counter<'reason'>;
 }
 
 export interface CreateMetricsOptions {
@@ -89,6 +91,12 @@ export function createMetrics(opts: CreateMetricsOptions = {}): OperatorMetrics 
       name: 'rtmp_watch_restarts_total',
       help: 'Abnormal restarts of Kubernetes watches (errors, 410 Gone, watchdog), by resource.',
       labelNames: ['resource'],
+      registers,
+    }),
+    eventsDroppedTotal: new Counter({
+      name: 'rtmp_events_dropped_total',
+      help: 'Kubernetes Events never written, by reason: queue_full (the bounded queue was full) or write_failed.',
+      labelNames: ['reason'],
       registers,
     }),
   };

@@ -38,6 +38,7 @@ const task = {
 
 function setup(extra: { windowMs?: number; maxEntries?: number; maxQueued?: number; gate?: PriorityGate; sanitize?: (m: string) => string } = {}) {
   const api = new FakeEventsApi();
+  const dropped: string[] = [];
   let now = Date.parse('2026-11-04T10:00:00.500Z');
   const recorder = new EventRecorder({
     api: api,
@@ -50,8 +51,9 @@ function setup(extra: { windowMs?: number; maxEntries?: number; maxQueued?: numb
     ...(extra.maxQueued !== undefined ? { maxQueued: extra.maxQueued } : {}),
     ...(extra.gate !== undefined ? { gate: extra.gate } : {}),
     ...(extra.sanitize !== undefined ? { sanitize: extra.sanitize } : {}),
+    onDropped: (why) => dropped.push(why),
   });
-  return { api, recorder, advance: (ms: number) => (now += ms) };
+  return { api, recorder, dropped, advance: (ms: number) => (now += ms) };
 }
 
 describe('EventRecorder', () => {
@@ -124,12 +126,14 @@ describe('EventRecorder', () => {
   });
 
   it('never rejects when the apiserver refuses, and does not aggregate onto a failed create', async () => {
-    const { api, recorder } = setup();
+    const { api, recorder, dropped } = setup();
     api.failCreate = true;
     await expect(recorder.record(task, 'Warning', 'StartFailed', 'timeout')).resolves.toBeUndefined();
+    expect(dropped).toEqual(['write_failed']);
     api.failCreate = false;
     await recorder.record(task, 'Warning', 'StartFailed', 'timeout');
     expect(api.calls.map((c) => c.op)).toEqual(['create', 'create']);
+    expect(dropped).toEqual(['write_failed']);
   });
 
   it.each([
@@ -203,10 +207,11 @@ describe('EventRecorder', () => {
   });
 
   it('drops what exceeds the queue instead of growing without bound', async () => {
-    const { api, recorder } = setup({ maxQueued: 2 });
+    const { api, recorder, dropped } = setup({ maxQueued: 2 });
     // The first is taken off the queue at once; two more fill it; the fourth is dropped.
     await Promise.all(['A', 'B', 'C', 'D'].map((reason) => recorder.record(task, 'Normal', reason, 'm')));
     expect(api.calls.map((c) => c.body['reason'])).toEqual(['A', 'B', 'C']);
+    expect(dropped).toEqual(['queue_full']);
   });
 
   it('gives way while the gate is closed, and stamps the Event with the time it was recorded', async () => {

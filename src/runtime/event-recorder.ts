@@ -50,8 +50,12 @@ export interface EventRecorderOptions {
   readonly maxQueued?: number;
   /** What the writer gives way to; by default nothing. */
   readonly gate?: PriorityGate;
+  /** Called for each Event that will never be written (a full queue, or a write that failed). */
+  readonly onDropped?: (why: EventDropReason) => void;
   readonly now?: () => number;
 }
+
+export type EventDropReason = 'queue_full' | 'write_failed';
 
 interface Pending {
   readonly key: string;
@@ -94,6 +98,7 @@ export class EventRecorder {
   private readonly queue: Pending[] = [];
   private writing: Promise<void> | undefined;
   private dropped = 0;
+  private readonly onDropped: (why: EventDropReason) => void;
   private readonly windowMs: number;
   private readonly maxEntries: number;
   private readonly maxQueued: number;
@@ -113,6 +118,14 @@ export class EventRecorder {
     this.maxQueued = opts.maxQueued ?? 10_000;
     this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
     this.gate = opts.gate ?? PriorityGate.open;
+    const hook = opts.onDropped;
+    this.onDropped = (why): void => {
+      try {
+        hook?.(why);
+      } catch {
+        // An observation hook must not break the recorder.
+      }
+    };
     this.now = opts.now ?? Date.now;
   }
 
@@ -125,6 +138,7 @@ export class EventRecorder {
     const text = this.clean(message);
     if (this.queue.length >= this.maxQueued) {
       this.dropped += 1;
+      this.onDropped('queue_full');
       // Once per thousand, so a flood of drops does not become a flood of log lines.
       if (this.dropped % 1_000 === 1) this.logger.warn({ dropped: this.dropped, queued: this.queue.length }, 'event queue full; dropping events');
       return Promise.resolve();
@@ -149,6 +163,7 @@ export class EventRecorder {
           await this.write(next);
         } catch (error) {
           this.logger.warn({ reason: next.reason, err: error }, 'could not record event');
+          this.onDropped('write_failed');
         } finally {
           next.done();
         }
@@ -176,6 +191,7 @@ export class EventRecorder {
     if (existing !== undefined && e.at - existing.lastSeen < this.windowMs) {
       const patched = await this.patch(existing, e.at);
       if (patched === 'ok') this.remember(e.key, existing);
+      if (patched === 'failed') this.onDropped('write_failed');
       if (patched !== 'gone') return;
     }
     await this.create(e);
@@ -231,6 +247,7 @@ export class EventRecorder {
         { namespace, involvedObject: `${ref.kind ?? ''}/${ref.name ?? ''}`, reason, error: describeKubeError(error) },
         'could not record event',
       );
+      this.onDropped('write_failed');
     } finally {
       dispose();
     }
