@@ -39,7 +39,8 @@ export const callbackFlags: readonly FlagSpec[] = [
     type: 'string',
     value: 'DURATION',
     default: '60s',
-    description: 'While an address keeps reporting the same state, rewrite its lastCallbackTime in status at most this often.',
+    description:
+      'While an address keeps reporting the same state, rewrite its lastCallbackTime in status at most this often. Also the longest a push report or Event waits while reconciles wait for a worker (a 3003 never waits).',
   },
   {
     name: 'callback-stale-after',
