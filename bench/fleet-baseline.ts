@@ -11,8 +11,21 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { KubeClients } from '../src/runtime/kube-clients.js';
 import { startControlPlane } from '../test/harness/control-plane.js';
 import { CREDENTIALS_SECRET, OperatorFixture } from '../test/harness/operator.js';
-import { seedFleet, TASK_PATH, type FleetResult } from './fleet.js';
-import { ApiserverCounters, memorySampler, percentile, SyncedTracker, taskAndEventWrites, until, writesPerTask, type WritesPerTask } from './fleet-probes.js';
+import { cpuRows, seedFleet, TASK_PATH, type FleetResult } from './fleet.js';
+import {
+  ApiserverCounters,
+  cpuMeter,
+  cpuPerTaskMs,
+  memorySampler,
+  percentile,
+  SyncedTracker,
+  taskAndEventWrites,
+  until,
+  writesPerTask,
+  type CpuAccount,
+  type NamedProcess,
+  type WritesPerTask,
+} from './fleet-probes.js';
 
 export interface BaselineOptions {
   /** The rtmp-baseline-controller executable (see ensureBaselineBinary). */
@@ -34,6 +47,8 @@ export interface BaselineResult {
   readonly writesPerTask: WritesPerTask;
   /** startrtmp calls the emulator received during the cold start, and those it answered with code 0. */
   readonly startrtmp: { readonly calls: number; readonly accepted: number };
+  /** CPU seconds from the controller's start to all Synced: it, the control plane, the benchmark. */
+  readonly syncCpu: CpuAccount;
   readonly restart: { readonly settledSeconds: number; readonly vendorCalls: number; readonly writes: number; readonly peakRssMiB: number };
 }
 
@@ -132,13 +147,17 @@ export async function benchBaselineFleet(opts: BaselineOptions): Promise<Baselin
   const controlPlane = await startControlPlane();
   try {
     opts.progress?.(`client-go baseline: ${opts.tasks} tasks; control plane: ${controlPlane.description}`);
-    return await benchBaseline(opts, controlPlane);
+    return await benchBaseline(opts, controlPlane, controlPlane.processes);
   } finally {
     await controlPlane.stop();
   }
 }
 
-async function benchBaseline(opts: BaselineOptions, cp: { kubeconfigPath: string; server: string; token: string }): Promise<BaselineResult> {
+async function benchBaseline(
+  opts: BaselineOptions,
+  cp: { kubeconfigPath: string; server: string; token: string },
+  controlPlaneProcesses: readonly NamedProcess[],
+): Promise<BaselineResult> {
   const progress = opts.progress ?? ((): void => undefined);
   const n = opts.tasks;
   const fixture = await OperatorFixture.create({ prefix: 'fleet', kubeconfigPath: cp.kubeconfigPath, deferStart: true, callbackIntervalMs: 60_000 });
@@ -167,12 +186,14 @@ async function benchBaseline(opts: BaselineOptions, cp: { kubeconfigPath: string
     const before = await counters.snapshot();
     const first = start();
     const mem = memorySampler(first.pid);
+    const cpu = await cpuMeter([{ name: 'controller', pid: first.pid }, ...controlPlaneProcesses]);
     progress(`baseline pid ${first.pid} started; waiting for ${n} Synced`);
     const timeoutMs = Math.max(120_000, n * 200);
     await tracker.waitFor(n, timeoutMs, first.exited).catch((e: unknown) => {
       throw new Error(`${e instanceof Error ? e.message : String(e)}\n${first.output()}`);
     });
     const syncSeconds = (performance.now() - first.startedAt) / 1000;
+    const syncCpu = await cpu.stop();
     progress(`all Synced after ${syncSeconds.toFixed(1)} s; letting writes settle`);
     if (!(await first.settled(n, 30_000))) progress('the baseline did not go idle within 30 s; counting writes now');
     await delay(2_000);
@@ -202,6 +223,7 @@ async function benchBaseline(opts: BaselineOptions, cp: { kubeconfigPath: string
       peakRssMiB: peak.peak,
       writesPerTask: writesPerTask(before, after, n),
       startrtmp: { calls: calls.length, accepted: calls.filter((c) => c.code === 0).length },
+      syncCpu,
       restart: { settledSeconds, vendorCalls: restartCalls, writes: restartWrites, peakRssMiB: peak2.peak },
     };
   } finally {
@@ -232,6 +254,7 @@ export function formatBaseline(results: readonly BaselineResult[]): string {
     ['  of which /status', med((r) => r.writesPerTask.status)],
     ['API writes per task: total', med((r) => r.writesPerTask.total)],
     ['vendor startrtmp (accepted, code 0)', `${med((r) => r.startrtmp.calls)} (${med((r) => r.startrtmp.accepted)})`],
+    ...cpuRows(results.map((r) => r.syncCpu), r0.tasks, median),
     ['restart: time to all reconciled (s)', med((r) => r.restart.settledSeconds)],
     ['restart: vendor calls', med((r) => r.restart.vendorCalls)],
     ['restart: API writes', med((r) => r.restart.writes)],
@@ -240,6 +263,14 @@ export function formatBaseline(results: readonly BaselineResult[]): string {
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
 }
+
+/** [row label, the operator's process name, the baseline's] in the CPU accounts. */
+const CPU_ROWS: ReadonlyArray<readonly [string, string, string]> = [
+  ['the controller', 'operator', 'controller'],
+  ['kube-apiserver', 'kube-apiserver', 'kube-apiserver'],
+  ['etcd', 'etcd', 'etcd'],
+  ['bench (emulator, watch)', 'bench', 'bench'],
+];
 
 /** Operator and baseline side by side: medians, and operator tasks/s ÷ baseline tasks/s. */
 export function formatSideBySide(operator: readonly FleetResult[], baseline: readonly BaselineResult[]): string {
@@ -256,6 +287,14 @@ export function formatSideBySide(operator: readonly FleetResult[], baseline: rea
     // The operator's push reports and Events wait while reconciles are backlogged: most follow the sync.
     ['  of them before all Synced', median(operator.map((r) => r.writesPerTask.beforeSynced)), '(all)'],
     ['vendor startrtmp', median(operator.map((r) => r.vendorCalls.startrtmp)), median(baseline.map((r) => r.startrtmp.calls))],
+    // The controllers, the control plane and the benchmark share the machine's cores: CPU one
+    // controller costs per task (its own, and the API server's for its writes) is throughput lost.
+    ...CPU_ROWS.map(([label, op, base]): [string, string, string] => [
+      `CPU s until all Synced: ${label}`,
+      median(operator.map((r) => r.syncCpu[op] ?? Number.NaN)),
+      median(baseline.map((r) => r.syncCpu[base] ?? Number.NaN)),
+    ]),
+    ['CPU until all Synced, all (ms per task)', median(operator.map((r) => cpuPerTaskMs(r.syncCpu, r.tasks))), median(baseline.map((r) => cpuPerTaskMs(r.syncCpu, r.tasks)))],
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));

@@ -48,6 +48,62 @@ export function memorySampler(pid: number, intervalMs = 200): { stop(): Promise<
   };
 }
 
+/**
+ * CPU seconds (user + system) a process has used; undefined once it has gone. /proc/PID/stat
+ * counts in USER_HZ ticks, which Linux fixes at 100 per second for user space.
+ */
+export async function cpuSeconds(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces, inside parentheses): state is the
+    // first, utime the 12th and stime the 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface NamedProcess {
+  readonly name: string;
+  readonly pid: number;
+}
+
+/** CPU seconds by process name, `bench` being this process (the emulator and the Synced watch). */
+export type CpuAccount = Readonly<Record<string, number>>;
+
+/**
+ * Counts the CPU each process uses from now until stop(). On a machine where the controller, the
+ * API server, etcd and the benchmark share the cores, this is what bounds throughput: a
+ * controller that costs the machine more CPU per task leaves less to the API server.
+ */
+export async function cpuMeter(processes: readonly NamedProcess[]): Promise<{ stop(): Promise<CpuAccount> }> {
+  const benchSeconds = (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  const start = await Promise.all(processes.map(async (p) => cpuSeconds(p.pid)));
+  const bench0 = benchSeconds();
+  return {
+    async stop() {
+      const account: Record<string, number> = {};
+      const end = await Promise.all(processes.map(async (p) => cpuSeconds(p.pid)));
+      processes.forEach((p, i) => {
+        const a = start[i];
+        const b = end[i];
+        if (a !== undefined && b !== undefined) account[p.name] = b - a;
+      });
+      account['bench'] = benchSeconds() - bench0;
+      return account;
+    },
+  };
+}
+
+/** Milliseconds of CPU per task, all processes together. */
+export function cpuPerTaskMs(account: CpuAccount, tasks: number): number {
+  return (1000 * Object.values(account).reduce((a, b) => a + b, 0)) / tasks;
+}
+
 /** The apiserver's request counters (apiserver_request_total), for deltas. */
 export class ApiserverCounters {
   private readonly agent = new Agent({ connect: { rejectUnauthorized: false } });

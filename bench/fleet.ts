@@ -13,6 +13,8 @@ import { TASK_CONTROLLER } from '../src/observability/metrics.js';
 import { CALLBACK_TOKEN, OperatorFixture, freePort } from '../test/harness/operator.js';
 import {
   ApiserverCounters,
+  cpuMeter,
+  cpuPerTaskMs,
   localGet,
   memorySampler,
   OperatorRun,
@@ -22,6 +24,8 @@ import {
   taskAndEventWrites,
   until,
   writesPerTask,
+  type CpuAccount,
+  type NamedProcess,
   type WritesPerTask,
 } from './fleet-probes.js';
 import { sampleSum, type Sample } from '../test/harness/operator-process.js';
@@ -43,6 +47,8 @@ export interface FleetOptions {
   readonly concurrency?: number;
   /** New tasks created one at a time on the idle operator for the latency figures. */
   readonly idleSamples?: number;
+  /** The control plane's processes, whose CPU during the sync is reported with the operator's. */
+  readonly controlPlaneProcesses?: readonly NamedProcess[];
   /** `sync`: the cold start only (phase 1), as the side-by-side comparison needs; default `all`. */
   readonly phases?: 'all' | 'sync';
   readonly progress?: (line: string) => void;
@@ -59,6 +65,8 @@ export interface FleetResult {
    */
   readonly writesPerTask: WritesPerTask & { readonly beforeSynced: number };
   readonly vendorCalls: { readonly startrtmp: number; readonly stoprtmp: number };
+  /** CPU seconds from the operator's start to all Synced: it, the control plane, the benchmark. */
+  readonly syncCpu: CpuAccount;
   readonly restart: { readonly readySeconds: number; readonly settledSeconds: number; readonly vendorCalls: number; readonly writes: number; readonly peakRssMiB: number };
   readonly idle: { readonly p50Ms: number; readonly p99Ms: number; readonly samples: number; readonly rssMiB: number };
   /** Heap bytes per task of the informer cache (bench/cache-footprint.ts). */
@@ -168,12 +176,14 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
     const before = await counters.snapshot();
     const first = await start();
     const mem = memorySampler(first.run.pid);
+    const cpu = await cpuMeter([{ name: 'operator', pid: first.run.pid }, ...(opts.controlPlaneProcesses ?? [])]);
     progress(`operator pid ${first.run.pid} started; waiting for ${n} Synced`);
     const timeoutMs = Math.max(120_000, n * 200);
     await tracker.waitFor(n, timeoutMs, first.run.exited).catch((e: unknown) => {
       throw new Error(`${e instanceof Error ? e.message : String(e)}\n${first.run.output()}`);
     });
     const syncSeconds = (performance.now() - first.run.startedAt) / 1000;
+    const syncCpu = await cpu.stop();
     const atSynced = await counters.snapshot();
     progress(`all Synced after ${syncSeconds.toFixed(1)} s; letting callbacks and writes settle`);
     if (!(await waitSettled(first.metricsPort, n, first.run.exited, 30_000))) progress('the work queue did not empty within 30 s; counting writes now');
@@ -194,6 +204,7 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
         startrtmp: sampleSum(m1, 'rtmp_vendor_requests_total', { endpoint: 'startrtmp' }),
         stoprtmp: sampleSum(m1, 'rtmp_vendor_requests_total', { endpoint: 'stoprtmp' }),
       },
+      syncCpu,
     };
     if (opts.phases === 'sync') return { ...coldStart, ...SKIPPED_PHASES };
 
@@ -261,11 +272,19 @@ async function measureCache(kubeconfigPath: string, path: string): Promise<Cache
   return JSON.parse(stdout) as CacheFootprint;
 }
 
+/** One row per process (CPU seconds from start to all Synced), and all of them per task. */
+export function cpuRows(accounts: readonly CpuAccount[], tasks: number, format: (values: number[]) => string): Array<[string, string]> {
+  const names = [...new Set(accounts.flatMap((a) => Object.keys(a)))];
+  return [
+    ...names.map((name): [string, string] => [`CPU s until all Synced: ${name}`, format(accounts.map((a) => a[name] ?? Number.NaN))]),
+    ['CPU until all Synced, all (ms per task)', format(accounts.map((a) => cpuPerTaskMs(a, tasks)))],
+  ];
+}
+
 export function formatFleet(results: readonly FleetResult[]): string {
-  const med = (f: (r: FleetResult) => number): string => {
-    const values = results.map(f);
-    return `${percentile(values, 50).toFixed(values.every(Number.isInteger) ? 0 : 1)}${results.length > 1 ? ` [${values.map((v) => v.toFixed(1)).join(', ')}]` : ''}`;
-  };
+  const format = (values: number[]): string =>
+    `${percentile(values, 50).toFixed(values.every(Number.isInteger) ? 0 : 1)}${values.length > 1 ? ` [${values.map((v) => v.toFixed(1)).join(', ')}]` : ''}`;
+  const med = (f: (r: FleetResult) => number): string => format(results.map(f));
   const r0 = results[0];
   if (r0 === undefined) return '(no runs)';
   const rows: Array<[string, string]> = [
@@ -279,6 +298,7 @@ export function formatFleet(results: readonly FleetResult[]): string {
     ['API writes per task: total', med((r) => r.writesPerTask.total)],
     ['API writes per task before all Synced', med((r) => r.writesPerTask.beforeSynced)],
     ['vendor startrtmp / stoprtmp', `${med((r) => r.vendorCalls.startrtmp)} / ${med((r) => r.vendorCalls.stoprtmp)}`],
+    ...cpuRows(results.map((r) => r.syncCpu), r0.tasks, format),
     ['restart: time to ready (s)', med((r) => r.restart.readySeconds)],
     ['restart: time to all reconciled (s)', med((r) => r.restart.settledSeconds)],
     ['restart: vendor calls', med((r) => r.restart.vendorCalls)],

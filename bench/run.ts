@@ -106,6 +106,7 @@ async function fleet(): Promise<void> {
           kubeconfigPath: controlPlane.kubeconfigPath,
           server: controlPlane.server,
           token: controlPlane.token,
+          controlPlaneProcesses: controlPlane.processes,
           tasks,
           entry,
           nodeOptions,

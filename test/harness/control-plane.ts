@@ -51,6 +51,8 @@ export interface ControlPlane {
   token: string;
   /** Which source was used, for logs: e.g. "binaries (/root/.cache/...)" or "k3s (rancher/k3s:...)". */
   description: string;
+  /** The control plane's own processes (binaries only; a k3s container has none), for CPU accounting. */
+  processes: ReadonlyArray<{ readonly name: string; readonly pid: number }>;
   /**
    * Starts kube-controller-manager (namespace deletion, garbage collection) against this control
    * plane, stopped with it; opt-in for the CPU it costs. Fails if there is no binary.
@@ -217,7 +219,11 @@ export async function startFromBinaries(binDir: string): Promise<ControlPlane> {
       managers.push(manager);
       return manager;
     };
-    return { kubeconfigPath, kubeConfig, server, token, description, startControllerManager: withControllerManager, stop };
+    const processes = [
+      { name: 'kube-apiserver', pid: apiserver.pid },
+      { name: 'etcd', pid: etcd.pid },
+    ].filter((p): p is { name: string; pid: number } => p.pid !== undefined);
+    return { kubeconfigPath, kubeConfig, server, token, description, processes, startControllerManager: withControllerManager, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -338,7 +344,7 @@ async function startK3s(): Promise<ControlPlane> {
     // k3s runs its own; startControllerManager finds its Lease and starts nothing.
     const ownControllerManager = (controllers?: readonly string[]): Promise<ControllerManager> =>
       startControllerManager({ kubeconfigPath, ...(controllers !== undefined ? { controllers } : {}) });
-    return { kubeconfigPath, kubeConfig, server, token, description, startControllerManager: ownControllerManager, stop };
+    return { kubeconfigPath, kubeConfig, server, token, description, processes: [], startControllerManager: ownControllerManager, stop };
   } catch (error) {
     await stop();
     throw error;
