@@ -27,20 +27,6 @@ export interface TaskRef {
  * Without a prefix the result is exactly what it always was, so upgrading moves no running push.
  */
 export function derivedTaskid(namespace: string, name: string, prefix = ''): string {
-  const key = `${prefix}\0${namespace}/${name}`;
-  const known = taskidMemo.get(key);
-  if (known !== undefined) return known;
-  if (taskidMemo.size >= TASKID_MEMO_SIZE) taskidMemo.clear();
-  const taskid = hashTaskid(namespace, name, prefix);
-  taskidMemo.set(key, taskid);
-  return taskid;
-}
-
-/** Each watch event asks several indexes for the task's taskid: one sha256 per task serves them. */
-const TASKID_MEMO_SIZE = 1024;
-const taskidMemo = new Map<string, string>();
-
-function hashTaskid(namespace: string, name: string, prefix: string): string {
   const hash = `rpt-${createHash('sha256').update(`${namespace}/${name}`).digest('hex').slice(0, 20)}`;
   return prefix === '' ? hash : `${prefix}-${hash}`;
 }

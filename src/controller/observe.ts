@@ -12,7 +12,6 @@ import { credentialsCheck, resolveCredentials, secretRefFor, type ResolvedCreden
 import type { CredentialsCheck, Identity, Observation, SpecCheck } from './decide.js';
 import { desiredStartRequest, identityOf, requestHash, type DesiredContext } from './desired-request.js';
 import { restartDue } from './destinations.js';
-import { deepFreeze } from '../runtime/deep-freeze.js';
 import { isDeleting, lenientSpec, lenientStatus, unsettledIntent } from './read-task.js';
 
 /** Who else claims a vendor identity (see ownership.ts). */
@@ -64,7 +63,16 @@ export function observe(task: UnvalidatedRtmpPushTask, ctx: ObserveContext): Obs
   const credentialsFor = (push: RecordedPush): ResolvedCredentials =>
     push.credentialsSecretRef === undefined ? credentials : resolveCredentials(push.credentialsSecretRef, ctx.getSecret);
 
-  const { desired, spec } = desiredOf(task, ctx);
+  const checked = validateSpec(task.spec, { defaultAppid: ctx.defaultAppid });
+  let desired: SpecCheck<StartRtmpRequest>;
+  let spec: RtmpPushTaskSpec | undefined;
+  if (checked.ok) {
+    spec = checked.spec;
+    const request = desiredStartRequest({ metadata: task.metadata, spec: checked.spec }, ctx);
+    desired = { ok: true, push: { request, hash: requestHash(request), identity: identityOf(request) } };
+  } else {
+    desired = { ok: false, message: checked.problems.map(formatProblem).join('; ') };
+  }
   const rtmpurls = spec?.rtmpurls ?? loose.rtmpurls;
   const restart = restartDue(status.destinations ?? [], rtmpurls, status.lastStartTime, status.restarts ?? 0, ctx.now);
   const intent = unsettledIntent(task, status);
@@ -93,43 +101,4 @@ export function observe(task: UnvalidatedRtmpPushTask, ctx: ObserveContext): Obs
     ...(ctx.ownership !== undefined && recorded.length > 0 ? { heldByOther: ctx.ownership.heldByOlder(key, recorded) } : {}),
   };
   return { observation, status, spec, rtmpurls, restartAt: restart.retryAt, credentials, intent, credentialsFor };
-}
-
-interface Desired {
-  readonly desired: SpecCheck<StartRtmpRequest>;
-  readonly spec: RtmpPushTaskSpec | undefined;
-}
-
-interface DesiredMemo extends Desired {
-  readonly namespace: string | undefined;
-  readonly name: string | undefined;
-  readonly defaultAppid: string | undefined;
-  readonly taskidPrefix: string | undefined;
-}
-
-// A task is observed at every step of every reconcile, and its spec changes far less often: the
-// spec's validation, its vendor request and that request's hash are kept per spec object (an
-// informer shares an unchanged spec between versions) and recomputed when anything they depend on
-// differs.
-const desiredMemo = new WeakMap<object, DesiredMemo>();
-
-function desiredOf(task: UnvalidatedRtmpPushTask, ctx: DesiredContext): Desired {
-  const raw: unknown = task.spec;
-  const { namespace, name } = task.metadata;
-  const memoKey = typeof raw === 'object' && raw !== null ? raw : undefined;
-  const known = memoKey === undefined ? undefined : desiredMemo.get(memoKey);
-  if (known !== undefined && known.namespace === namespace && known.name === name && known.defaultAppid === ctx.defaultAppid && known.taskidPrefix === ctx.taskidPrefix) {
-    return known;
-  }
-  const checked = validateSpec(raw, { defaultAppid: ctx.defaultAppid });
-  let result: Desired;
-  if (checked.ok) {
-    const request = desiredStartRequest({ metadata: task.metadata, spec: checked.spec }, ctx);
-    result = { desired: { ok: true, push: { request, hash: requestHash(request), identity: identityOf(request) } }, spec: checked.spec };
-  } else {
-    result = { desired: { ok: false, message: checked.problems.map(formatProblem).join('; ') }, spec: undefined };
-  }
-  const frozen = deepFreeze({ ...result, namespace, name, defaultAppid: ctx.defaultAppid, taskidPrefix: ctx.taskidPrefix });
-  if (memoKey !== undefined) desiredMemo.set(memoKey, frozen);
-  return frozen;
 }

@@ -6,7 +6,6 @@ import { START_INTENT_ANNOTATION } from '../api/v1alpha1/constants.js';
 import { parseStartIntent, type StartIntent } from '../api/v1alpha1/intent.js';
 import { rtmpPushTaskStatusSchema, type Condition, type RtmpPushTaskStatus } from '../api/v1alpha1/status.js';
 import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
-import { deepFreeze } from '../runtime/deep-freeze.js';
 
 function record(v: unknown): Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
@@ -16,25 +15,8 @@ function optionalString(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-// Every watch event is read by several indexes (ownership, Secret users, the callback index,
-// metrics) and by the reconciler, each through these functions: one parse per status object (an
-// informer shares an unchanged status between versions) and per intent annotation serves them all.
-const statusMemo = new WeakMap<object, RtmpPushTaskStatus>();
-const EMPTY_STATUS: RtmpPushTaskStatus = deepFreeze({});
-
-/** The status, each field that fails its schema dropped on its own. Frozen: it may be shared. */
+/** The status, each field that fails its schema dropped on its own. */
 export function lenientStatus(raw: unknown): RtmpPushTaskStatus {
-  if (raw === undefined || raw === null) return EMPTY_STATUS;
-  if (typeof raw !== 'object') return parseStatus(raw);
-  let status = statusMemo.get(raw);
-  if (status === undefined) {
-    status = deepFreeze(parseStatus(raw));
-    statusMemo.set(raw, status);
-  }
-  return status;
-}
-
-function parseStatus(raw: unknown): RtmpPushTaskStatus {
   const whole = rtmpPushTaskStatusSchema.safeParse(raw ?? {});
   if (whole.success) return whole.data;
   const out: Record<string, unknown> = {};
@@ -87,19 +69,9 @@ export function lenientSpec(raw: unknown): LenientSpec {
   };
 }
 
-/** Distinct intent annotations remembered; beyond that the memo starts over (a bound, not an LRU). */
-const INTENT_MEMO_SIZE = 1024;
-const intentMemo = new Map<string, StartIntent | undefined>();
-
-/** The start intent recorded on the task, settled or not. Frozen: it may be shared. */
+/** The start intent recorded on the task, settled or not. */
 export function startIntentOf(task: Pick<UnvalidatedRtmpPushTask, 'metadata'>): StartIntent | undefined {
-  const raw = task.metadata.annotations?.[START_INTENT_ANNOTATION];
-  if (raw === undefined || raw === '') return undefined;
-  if (intentMemo.has(raw)) return intentMemo.get(raw);
-  if (intentMemo.size >= INTENT_MEMO_SIZE) intentMemo.clear();
-  const intent = deepFreeze(parseStartIntent(raw));
-  intentMemo.set(raw, intent);
-  return intent;
+  return parseStartIntent(task.metadata.annotations?.[START_INTENT_ANNOTATION]);
 }
 
 /** The recorded start intent whose outcome is not known yet: that push may be running. */

@@ -9,7 +9,6 @@ import type { RtmpPushTaskStatus } from '../api/v1alpha1/status.js';
 import type { UnvalidatedRtmpPushTask } from '../api/v1alpha1/types.js';
 import type { MetadataPatch, ObjectStore } from '../runtime/custom-object-store.js';
 import { httpStatusOf } from '../runtime/kube-client.js';
-import { shareUnchanged } from '../runtime/share-unchanged.js';
 import { StatusConflictError, type StatusWriter } from '../runtime/status-writer.js';
 import { taskKeyOf } from './observe.js';
 import { lenientSpec, lenientStatus } from './read-task.js';
@@ -126,7 +125,7 @@ export class TaskWrites {
       const rv = current.metadata.resourceVersion ?? '';
       read.push(rv);
       try {
-        const after = shareUnchanged(await this.store.patchMetadata(key, rv, compute(current), signal), current);
+        const after = await this.store.patchMetadata(key, rv, compute(current), signal);
         this.status.own.record(key, read, after);
         return after;
       } catch (err) {

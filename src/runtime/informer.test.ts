@@ -78,24 +78,6 @@ describe('Informer (fake apiserver)', () => {
     expect(inf.stats().resourceVersion).toBe(String(api.rv));
   });
 
-  it('gives an updated object the previous instance of each unchanged part (data here), never of a changed one', async () => {
-    api.put('a', '1');
-    const inf = makeInformer();
-    const shared: boolean[] = [];
-    inf.on('update', (o, old) => void shared.push(o.data === old.data));
-    inf.start();
-    await inf.waitForSync();
-    await until(() => api.watchCount() === 1, 'watch started');
-    const first = inf.get('ns', 'a');
-    api.put('a', '1', { annotations: { touched: 'yes' } });
-    await until(() => shared.length === 1, 'the metadata-only update');
-    expect(inf.get('ns', 'a')?.data).toBe(first?.data);
-    api.put('a', '2');
-    await until(() => shared.length === 2, 'the data update');
-    expect(shared).toEqual([true, false]);
-    expect(inf.get('ns', 'a')?.data.value).toBe('2');
-  });
-
   it('asks the apiserver for bookmarks, a server-side timeout and the list resourceVersion', async () => {
     api.put('a', '1');
     const inf = makeInformer({ labelSelector: 'app=x' });

@@ -18,7 +18,6 @@ import { Backoff } from './backoff.js';
 import { Handlers, type InformerEvents, type WatchRestartReason } from './informer-events.js';
 import { listPage, watchStream, type ListPage, type WatchEnd } from './informer-io.js';
 import { asStatus, httpStatusOf, KubeHttpError, type QueryParams } from './kube-client.js';
-import { shareUnchanged } from './share-unchanged.js';
 import { slimObject } from './slim-object.js';
 import { sleep } from './sleep.js';
 
@@ -246,7 +245,7 @@ export class Informer<T extends KubernetesObject> {
     for (const [key, obj] of items) {
       const old = previous.get(key);
       if (old === undefined) this.emit('add', obj);
-      else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.emit('update', shareUnchanged(obj, old), old);
+      else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.emit('update', obj, old);
     }
     for (const [key, old] of previous) {
       if (!items.has(key)) this.emit('delete', old);
@@ -326,7 +325,7 @@ export class Informer<T extends KubernetesObject> {
       this.cache.set(key, obj);
       this.emit('add', obj);
     } else {
-      this.cache.set(key, shareUnchanged(obj, old));
+      this.cache.set(key, obj);
       if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.emit('update', obj, old);
     }
     return 'ok';

@@ -10,7 +10,6 @@
 import { httpStatusOf } from './kube-client.js';
 import { mergePatch } from './merge-patch.js';
 import { OwnWrites } from './own-writes.js';
-import { shareUnchanged } from './share-unchanged.js';
 
 export interface StatusObject {
   readonly metadata: { readonly resourceVersion?: string | undefined };
@@ -81,8 +80,7 @@ export class StatusWriter<T extends StatusObject> {
         return current;
       }
       try {
-        // The answer shares what the write left alone (the spec) with the version it was made on.
-        const after = shareUnchanged(await this.target.patchStatus(key, rv, patch, signal), current);
+        const after = await this.target.patchStatus(key, rv, patch, signal);
         this.own.record(key, read, after);
         this.hooks.wrote?.(key);
         return after;
