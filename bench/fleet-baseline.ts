@@ -3,8 +3,10 @@
 // (bench/fleet.ts): a fresh control plane, the vendor emulator with 20 ms per call, N tasks created
 // before the controller starts, time from process start to every task Synced for its generation.
 // Then a restart with N synced tasks, which must make no vendor call. Measured from outside like
-// the operator: the apiserver's request counters, /proc for memory, the emulator's call log.
+// the operator: the apiserver's request counters, /proc for memory and CPU, the emulator's call
+// log. The emulator's push-status callbacks go to a stand-in endpoint that answers 200.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -163,6 +165,7 @@ async function benchBaseline(
   const fixture = await OperatorFixture.create({ prefix: 'fleet', kubeconfigPath: cp.kubeconfigPath, deferStart: true, callbackIntervalMs: 60_000 });
   const counters = new ApiserverCounters(cp.server, cp.token);
   const tracker = new SyncedTracker(fixture.kubeConfig, TASK_PATH(fixture.namespace));
+  const sink = await callbackSink(fixture.callbackPort);
   const args = [
     `--kubeconfig=${cp.kubeconfigPath}`,
     `--namespace=${fixture.namespace}`,
@@ -231,8 +234,27 @@ async function benchBaseline(
     await tracker.stop();
     await counters.close();
     await fixture.close();
+    await new Promise((resolve) => sink.close(resolve));
     await KubeClients.for(fixture.kubeConfig).close();
   }
+}
+
+/**
+ * Answers the emulator's push-status callbacks with 200 where the operator's endpoint would be.
+ * The vendor sends them in both runs; the baseline has no endpoint, and refused connections would
+ * make the emulator retry each one three times, on the cores the controllers share (at 10,000
+ * tasks that cost the benchmark process a minute of CPU during the baseline's sync).
+ */
+async function callbackSink(port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"code":0}'));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return server;
 }
 
 /** "median [run 1, run 2, ...]" with one decimal (none for whole numbers). */
