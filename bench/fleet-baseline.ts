@@ -5,7 +5,7 @@
 // Then a restart with N synced tasks, which must make no vendor call. Measured from outside like
 // the operator: the apiserver's request counters, /proc for memory and CPU, the emulator's call
 // log. The emulator's push-status callbacks go to a stand-in endpoint that answers 200.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import { CREDENTIALS_SECRET, OperatorFixture } from '../test/harness/operator.js
 import { cpuRows, seedFleet, TASK_PATH, type FleetResult } from './fleet.js';
 import {
   ApiserverCounters,
+  ChildRun,
   cpuMeter,
   cpuPerTaskMs,
   memorySampler,
@@ -83,40 +84,23 @@ export function ensureBaselineBinary(progress: (line: string) => void): string {
 /** Idle report of the controller: it logs one each time its queue drains after work. */
 const IDLE_LINE = /idle after ([\d.]+) s: reconciles=(\d+) vendorCalls=(\d+) writes=(\d+) failures=(\d+)/;
 
-class BaselineRun {
-  readonly child: ChildProcess;
-  readonly startedAt = performance.now();
-  readonly exited: Promise<number | null>;
-  private readonly tail: string[] = [];
+class BaselineRun extends ChildRun {
   private buffered = '';
   /** The last idle report: reconciles since start. */
   reconciled = 0;
 
   constructor(binary: string, args: readonly string[]) {
-    this.child = spawn(binary, args, { env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '' }, stdio: ['ignore', 'ignore', 'pipe'] });
-    this.child.stderr?.setEncoding('utf8');
-    this.child.stderr?.on('data', (chunk: string) => {
-      this.buffered += chunk;
-      const lines = this.buffered.split('\n');
-      this.buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        this.tail.push(line);
-        if (this.tail.length > 50) this.tail.shift();
-        const idle = IDLE_LINE.exec(line);
-        if (idle !== null) this.reconciled = Number(idle[2]);
-      }
-    });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    super(binary, args, {}, 'the baseline controller');
   }
 
-  get pid(): number {
-    const pid = this.child.pid;
-    if (pid === undefined) throw new Error('the baseline controller did not start');
-    return pid;
-  }
-
-  output(): string {
-    return [...this.tail, this.buffered].join('\n').slice(-4000);
+  protected override onOutput(chunk: string): void {
+    this.buffered += chunk;
+    const lines = this.buffered.split('\n');
+    this.buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      const idle = IDLE_LINE.exec(line);
+      if (idle !== null) this.reconciled = Number(idle[2]);
+    }
   }
 
   /** Waits until it reports an empty queue after at least `n` reconciles; false on timeout. */
@@ -133,14 +117,6 @@ class BaselineRun {
       if (gone) throw error;
       return false;
     }
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
-    await this.exited;
-    clearTimeout(timer);
   }
 }
 

@@ -158,33 +158,37 @@ export function writesPerTask(before: readonly Sample[], after: readonly Sample[
   return { tasks: tasks / n, status: ApiserverCounters.delta(before, after, TASK_PLURAL, WRITE_VERBS, 'status') / n, events: events / n, total: (tasks + events + leases) / n };
 }
 
-/** The operator started from its build (`node dist/main.js run ...`), output discarded unless it fails. */
-export class OperatorRun {
+/** A controller process under test: its output kept (the last chunks) for when it fails, and a stop. */
+export class ChildRun {
   readonly child: ChildProcess;
   readonly startedAt = performance.now();
   readonly exited: Promise<number | null>;
   private readonly tail: string[] = [];
 
-  constructor(entry: string, args: readonly string[], nodeOptions: readonly string[], cgroup?: MemoryCgroup) {
-    const argv = [...nodeOptions, entry, 'run', ...args];
-    const { command, args: wrapped } = cgroup?.wrap(process.execPath, argv) ?? { command: process.execPath, args: argv };
-    this.child = spawn(command, wrapped, {
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', POD_NAME: 'fleet-bench' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  constructor(
+    command: string,
+    args: readonly string[],
+    env: Readonly<Record<string, string>>,
+    private readonly what: string,
+  ) {
+    this.child = spawn(command, args, { env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     for (const stream of [this.child.stdout, this.child.stderr]) {
       stream?.setEncoding('utf8');
       stream?.on('data', (chunk: string) => {
         this.tail.push(chunk);
         if (this.tail.length > 50) this.tail.shift();
+        this.onOutput(chunk);
       });
     }
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
   }
 
+  /** Each chunk of output as it comes (for subclasses that read the process's reports). */
+  protected onOutput(_chunk: string): void {}
+
   get pid(): number {
     const pid = this.child.pid;
-    if (pid === undefined) throw new Error('operator process did not start');
+    if (pid === undefined) throw new Error(`${this.what} did not start`);
     return pid;
   }
 
@@ -199,6 +203,15 @@ export class OperatorRun {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
     await this.exited;
     clearTimeout(timer);
+  }
+}
+
+/** The operator started from its build (`node dist/main.js run ...`), output discarded unless it fails. */
+export class OperatorRun extends ChildRun {
+  constructor(entry: string, args: readonly string[], nodeOptions: readonly string[], cgroup?: MemoryCgroup) {
+    const argv = [...nodeOptions, entry, 'run', ...args];
+    const { command, args: wrapped } = cgroup?.wrap(process.execPath, argv) ?? { command: process.execPath, args: argv };
+    super(command, wrapped, { POD_NAME: 'fleet-bench' }, 'operator process');
   }
 }
 
