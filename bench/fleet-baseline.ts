@@ -5,6 +5,11 @@
 // Then a restart with N synced tasks, which must make no vendor call. Measured from outside like
 // the operator: the apiserver's request counters, /proc for memory and CPU, the emulator's call
 // log. The emulator's push-status callbacks go to a stand-in endpoint that answers 200.
+//
+// Two records: `minimal` (the issue's plain controller: a finalizer and one Synced condition) and
+// `operator` (the same two writes carrying what the operator records: the start intent, the active
+// identity, request hash, trace id, last answer and three conditions). The second tells what the
+// operator's record costs the API server apart from what its implementation costs.
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { homedir } from 'node:os';
@@ -30,9 +35,15 @@ import {
   type WritesPerTask,
 } from './fleet-probes.js';
 
+/** What the baseline's two writes record (its --record flag). */
+export type BaselineRecord = 'minimal' | 'operator';
+export const BASELINE_RECORDS: readonly BaselineRecord[] = ['minimal', 'operator'];
+
 export interface BaselineOptions {
   /** The rtmp-baseline-controller executable (see ensureBaselineBinary). */
   readonly binary: string;
+  /** Default minimal. */
+  readonly record?: BaselineRecord;
   readonly tasks: number;
   readonly workers?: number;
   /** rest.Config QPS and Burst of the controller's Kubernetes client (its defaults: 1000 / 2000). */
@@ -43,6 +54,7 @@ export interface BaselineOptions {
 }
 
 export interface BaselineResult {
+  readonly record: BaselineRecord;
   readonly tasks: number;
   readonly syncSeconds: number;
   readonly tasksPerSecond: number;
@@ -124,7 +136,7 @@ class BaselineRun extends ChildRun {
 export async function benchBaselineFleet(opts: BaselineOptions): Promise<BaselineResult> {
   const controlPlane = await startControlPlane();
   try {
-    opts.progress?.(`client-go baseline: ${opts.tasks} tasks; control plane: ${controlPlane.description}`);
+    opts.progress?.(`client-go baseline (${opts.record ?? 'minimal'} record): ${opts.tasks} tasks; control plane: ${controlPlane.description}`);
     return await benchBaseline(opts, controlPlane, controlPlane.processes);
   } finally {
     await controlPlane.stop();
@@ -149,6 +161,7 @@ async function benchBaseline(
     `--default-appid=${fixture.appid}`,
     `--default-credentials-secret=${fixture.namespace}/${CREDENTIALS_SECRET}`,
     `--workers=${opts.workers ?? 8}`,
+    `--record=${opts.record ?? 'minimal'}`,
     ...(opts.qps !== undefined ? [`--qps=${opts.qps}`] : []),
     ...(opts.burst !== undefined ? [`--burst=${opts.burst}`] : []),
   ];
@@ -196,6 +209,7 @@ async function benchBaseline(
     const restartWrites = taskAndEventWrites(beforeRestart, afterRestart);
 
     return {
+      record: opts.record ?? 'minimal',
       tasks: n,
       syncSeconds,
       tasksPerSecond: n / syncSeconds,
@@ -270,33 +284,47 @@ const CPU_ROWS: ReadonlyArray<readonly [string, string, string]> = [
   ['bench (emulator, watch)', 'bench', 'bench'],
 ];
 
-/** Operator and baseline side by side: medians, and operator tasks/s ÷ baseline tasks/s. */
-export function formatSideBySide(operator: readonly FleetResult[], baseline: readonly BaselineResult[]): string {
+/** The baseline's runs with one record. */
+export interface BaselineSeries {
+  readonly record: BaselineRecord;
+  readonly results: readonly BaselineResult[];
+}
+
+const RECORD_LABEL: Record<BaselineRecord, string> = { minimal: 'client-go, minimal record', operator: "client-go, operator's record" };
+
+/**
+ * The operator and each baseline series side by side: medians, and operator tasks/s ÷ baseline
+ * tasks/s per series.
+ */
+export function formatSideBySide(operator: readonly FleetResult[], baselines: readonly BaselineSeries[]): string {
   const mid = (values: readonly number[]): number => percentile(values, 50);
   const opRate = mid(operator.map((r) => r.tasksPerSecond));
-  const baseRate = mid(baseline.map((r) => r.tasksPerSecond));
-  const rows: Array<[string, string, string]> = [
-    ['', 'operator', 'client-go baseline'],
-    ['runs', String(operator.length), String(baseline.length)],
-    ['time to all Synced (s)', median(operator.map((r) => r.syncSeconds)), median(baseline.map((r) => r.syncSeconds))],
-    ['tasks/s', median(operator.map((r) => r.tasksPerSecond)), median(baseline.map((r) => r.tasksPerSecond))],
-    ['peak RSS (MiB)', median(operator.map((r) => r.peakRssMiB)), median(baseline.map((r) => r.peakRssMiB))],
-    ['API writes per task (total)', median(operator.map((r) => r.writesPerTask.total)), median(baseline.map((r) => r.writesPerTask.total))],
+  const row = (label: string, op: (r: FleetResult) => number, base: ((r: BaselineResult) => number) | string): string[] => [
+    label,
+    median(operator.map(op)),
+    ...baselines.map((b) => (typeof base === 'string' ? base : median(b.results.map(base)))),
+  ];
+  const rows: string[][] = [
+    ['', 'operator', ...baselines.map((b) => RECORD_LABEL[b.record])],
+    ['runs', String(operator.length), ...baselines.map((b) => String(b.results.length))],
+    row('time to all Synced (s)', (r) => r.syncSeconds, (r) => r.syncSeconds),
+    row('tasks/s', (r) => r.tasksPerSecond, (r) => r.tasksPerSecond),
+    row('peak RSS (MiB)', (r) => r.peakRssMiB, (r) => r.peakRssMiB),
+    row('API writes per task (total)', (r) => r.writesPerTask.total, (r) => r.writesPerTask.total),
     // The operator's push reports and Events wait while reconciles are backlogged: most follow the sync.
-    ['  of them before all Synced', median(operator.map((r) => r.writesPerTask.beforeSynced)), '(all)'],
-    ['vendor startrtmp', median(operator.map((r) => r.vendorCalls.startrtmp)), median(baseline.map((r) => r.startrtmp.calls))],
+    row('  of them before all Synced', (r) => r.writesPerTask.beforeSynced, '(all)'),
+    row('vendor startrtmp', (r) => r.vendorCalls.startrtmp, (r) => r.startrtmp.calls),
     // The controllers, the control plane and the benchmark share the machine's cores: CPU one
     // controller costs per task (its own, and the API server's for its writes) is throughput lost.
-    ...CPU_ROWS.map(([label, op, base]): [string, string, string] => [
-      `CPU s until all Synced: ${label}`,
-      median(operator.map((r) => r.syncCpu[op] ?? Number.NaN)),
-      median(baseline.map((r) => r.syncCpu[base] ?? Number.NaN)),
-    ]),
-    ['CPU until all Synced, all (ms per task)', median(operator.map((r) => cpuPerTaskMs(r.syncCpu, r.tasks))), median(baseline.map((r) => cpuPerTaskMs(r.syncCpu, r.tasks)))],
+    ...CPU_ROWS.map(([label, op, base]) => row(`CPU s until all Synced: ${label}`, (r) => r.syncCpu[op] ?? Number.NaN, (r) => r.syncCpu[base] ?? Number.NaN)),
+    row('CPU until all Synced, all (ms per task)', (r) => cpuPerTaskMs(r.syncCpu, r.tasks), (r) => cpuPerTaskMs(r.syncCpu, r.tasks)),
   ];
-  const w0 = Math.max(...rows.map((r) => r[0].length));
-  const w1 = Math.max(...rows.map((r) => r[1].length));
-  const table = rows.map(([k, a, b]) => `${k.padEnd(w0)}  ${a.padEnd(w1)}  ${b}`).join('\n');
-  const ratio = baseRate > 0 ? opRate / baseRate : Number.NaN;
-  return `${table}\n\nthroughput ratio, operator ÷ baseline (median tasks/s): ${ratio.toFixed(2)}x ${ratio >= 1 ? '(>= 1.0x: the goal is met)' : '(< 1.0x: the goal is not met)'}`;
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
+  const table = rows.map((r) => r.map((v, c) => (c === r.length - 1 ? v : v.padEnd(widths[c] ?? 0))).join('  ')).join('\n');
+  const ratios = baselines.map((b) => {
+    const baseRate = mid(b.results.map((r) => r.tasksPerSecond));
+    const ratio = baseRate > 0 ? opRate / baseRate : Number.NaN;
+    return `throughput ratio, operator ÷ ${RECORD_LABEL[b.record]} (median tasks/s): ${ratio.toFixed(2)}x ${ratio >= 1 ? '(>= 1.0x)' : '(< 1.0x)'}`;
+  });
+  return `${table}\n\n${ratios.join('\n')}`;
 }

@@ -16,6 +16,10 @@
 //                            alternating operator/baseline runs, each on a fresh control plane, and
 //                            print both side by side with the throughput ratio; builds it first
 //                            with scripts/build-client-go-baseline.sh when needed
+//   --baseline-record=minimal|operator|both   what the baseline's two writes record: minimal (a
+//                            finalizer and one Synced condition, the issue's plain controller) or
+//                            the operator's record (start intent, status with three conditions);
+//                            both (the default) runs each, alternated with the operator's runs
 //   --baseline-qps=N, --baseline-burst=N   its client's rest.Config QPS/Burst (default 1000/2000)
 //   --baseline-workers=N     its concurrent reconciles (default 8, as the operator's; for diagnosis)
 //   --phases=all|sync        sync: only the operator's cold start, no restart/idle/cache phases
@@ -28,7 +32,15 @@ import { parseArgs } from 'node:util';
 import { startControlPlane } from '../test/harness/control-plane.js';
 import { benchCallbacks, formatCallbackRows } from './callbacks.js';
 import { benchFleet, formatFleet, type FleetResult } from './fleet.js';
-import { benchBaselineFleet, ensureBaselineBinary, formatBaseline, formatSideBySide, type BaselineResult } from './fleet-baseline.js';
+import {
+  BASELINE_RECORDS,
+  benchBaselineFleet,
+  ensureBaselineBinary,
+  formatBaseline,
+  formatSideBySide,
+  type BaselineRecord,
+  type BaselineResult,
+} from './fleet-baseline.js';
 import { benchSecretsMemory, formatSecretsMemoryRows } from './secrets-memory.js';
 
 const { values } = parseArgs({
@@ -40,6 +52,7 @@ const { values } = parseArgs({
     entry: { type: 'string' },
     'memory-limit': { type: 'string' },
     baseline: { type: 'string' },
+    'baseline-record': { type: 'string', default: 'both' },
     'baseline-qps': { type: 'string' },
     'baseline-burst': { type: 'string' },
     'baseline-workers': { type: 'string' },
@@ -56,6 +69,9 @@ if (memoryLimit !== undefined && !(memoryLimit > 0)) throw new Error('--memory-l
 if (values.baseline !== undefined && values.baseline !== 'client-go') throw new Error('--baseline: client-go');
 if (values.baseline !== undefined && only !== 'fleet') throw new Error('--baseline goes with --only=fleet');
 if (values.phases !== 'all' && values.phases !== 'sync') throw new Error('--phases: all or sync');
+const baselineRecords: readonly BaselineRecord[] =
+  values['baseline-record'] === 'both' ? BASELINE_RECORDS : BASELINE_RECORDS.filter((r) => r === values['baseline-record']);
+if (baselineRecords.length === 0) throw new Error('--baseline-record: minimal, operator or both');
 const phases: 'all' | 'sync' = values.phases;
 const baselineClient = {
   ...(values['baseline-qps'] !== undefined ? { qps: Number(values['baseline-qps']) } : {}),
@@ -95,7 +111,10 @@ async function fleet(): Promise<void> {
   }
   const nodeOptions = (values['node-options'] === 'image' ? imageNodeOptions() : values['node-options']).split(' ').filter((o) => o !== '');
   const results: FleetResult[] = [];
-  const baseline = values.baseline === undefined ? undefined : { binary: ensureBaselineBinary(progress), results: [] as BaselineResult[], failed: 0 };
+  const baseline =
+    values.baseline === undefined
+      ? undefined
+      : { binary: ensureBaselineBinary(progress), series: baselineRecords.map((record) => ({ record, results: [] as BaselineResult[] })), failed: 0 };
   let failed = 0;
   for (let run = 1; run <= runs; run++) {
     const controlPlane = await startControlPlane();
@@ -122,12 +141,12 @@ async function fleet(): Promise<void> {
     } finally {
       await controlPlane.stop();
     }
-    if (baseline !== undefined) {
+    for (const series of baseline?.series ?? []) {
       try {
-        baseline.results.push(await benchBaselineFleet({ binary: baseline.binary, tasks, ...baselineClient, progress }));
+        series.results.push(await benchBaselineFleet({ binary: baseline?.binary ?? '', record: series.record, tasks, ...baselineClient, progress }));
       } catch (error) {
-        baseline.failed += 1;
-        progress(`baseline run ${run} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        if (baseline !== undefined) baseline.failed += 1;
+        progress(`baseline run ${run} (${series.record} record) failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       }
     }
   }
@@ -137,13 +156,15 @@ async function fleet(): Promise<void> {
       `median of ${results.length} run(s)${failed > 0 ? ` (${failed} failed)` : ''}, each on a fresh control plane${results.length > 1 ? ' [all runs]' : ''}\n\n${formatFleet(results)}\n`,
   );
   if (baseline !== undefined) {
-    if (baseline.results.length === 0) throw new Error('every client-go baseline run failed');
     const client = `${baselineClient.workers ?? 8} workers, QPS ${baselineClient.qps ?? 1000}, burst ${baselineClient.burst ?? 2000}`;
-    process.stdout.write(
-      `\nClient-go baseline (bench/client-go-baseline, ${client}), same scenario, runs alternated with the operator's\n` +
-        `median of ${baseline.results.length} run(s)${baseline.failed > 0 ? ` (${baseline.failed} failed)` : ''}, each on a fresh control plane${baseline.results.length > 1 ? ' [all runs]' : ''}\n\n${formatBaseline(baseline.results)}\n` +
-        `\nSide by side (medians [all runs])\n\n${formatSideBySide(results, baseline.results)}\n`,
-    );
+    for (const series of baseline.series) {
+      if (series.results.length === 0) throw new Error(`every client-go baseline run with the ${series.record} record failed`);
+      process.stdout.write(
+        `\nClient-go baseline, ${series.record} record (bench/client-go-baseline, ${client}), same scenario, runs alternated with the operator's\n` +
+          `median of ${series.results.length} run(s), each on a fresh control plane${series.results.length > 1 ? ' [all runs]' : ''}\n\n${formatBaseline(series.results)}\n`,
+      );
+    }
+    process.stdout.write(`\nSide by side (medians [all runs])\n\n${formatSideBySide(results, baseline.series)}\n`);
     if (baseline.failed > 0) exitCode = 1;
   }
   if (failed > 0) exitCode = 1;

@@ -11,6 +11,13 @@
 //     Synced=True and observedGeneration (write 2);
 //  3. already Synced for this generation: nothing (so a restart makes no vendor call).
 //
+// --record=minimal (the default) writes only the finalizer and one Synced condition: the issue's
+// "plain" controller. --record=operator writes what the operator records in the same two writes
+// (the same API calls, a bigger object): the start-intent annotation with the finalizer before
+// the start, and after it the operator's status (active identity, request hash, settled intent,
+// trace id, last answer, Synced, Streaming and Ready). It isolates what that record costs the API
+// server from what the operator's implementation costs.
+//
 // Deletion: stoprtmp (2102 "nothing running" counts as stopped), then the finalizer comes off.
 package main
 
@@ -77,6 +84,10 @@ type controller struct {
 	host    string
 	traceN  uint64
 
+	// recordOperator: write the operator's record (--record=operator) instead of the minimal one.
+	recordOperator bool
+	intentN        uint64
+
 	reconciles, vendorCalls, writes, failures, inFlight int64
 }
 
@@ -91,12 +102,16 @@ func main() {
 		workers       = flag.Int("workers", 8, "concurrent reconciles")
 		qps           = flag.Float64("qps", 1000, "client-side rate limit of the Kubernetes client (rest.Config.QPS)")
 		burst         = flag.Int("burst", 2000, "burst of that rate limit (rest.Config.Burst)")
+		record        = flag.String("record", "minimal", "what the two writes record: minimal (finalizer; one Synced condition) or operator (the operator's start intent and status)")
 	)
 	flag.Parse()
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
 	log.SetPrefix("rtmp-baseline ")
 	if *vendorURL == "" {
 		log.Fatal("--vendor-url is required")
+	}
+	if *record != "minimal" && *record != "operator" {
+		log.Fatalf("--record %q: minimal or operator", *record)
 	}
 	secretName := *defaultSecret
 	if i := strings.LastIndex(secretName, "/"); i >= 0 {
@@ -135,7 +150,8 @@ func main() {
 			Timeout:   15 * time.Second,
 			Transport: &http.Transport{MaxIdleConns: 4 * *workers, MaxIdleConnsPerHost: 2 * *workers, IdleConnTimeout: 30 * time.Second},
 		},
-		host: sanitizeHost(host),
+		host:           sanitizeHost(host),
+		recordOperator: *record == "operator",
 	}
 	enqueue := func(obj interface{}) {
 		key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
@@ -154,7 +170,7 @@ func main() {
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer cancel()
 	started := time.Now()
-	log.Printf("starting: namespace %s, %d workers, QPS %g, burst %d, vendor %s", *namespace, *workers, cfg.QPS, cfg.Burst, c.vendorURL)
+	log.Printf("starting: namespace %s, %d workers, QPS %g, burst %d, vendor %s, record %s", *namespace, *workers, cfg.QPS, cfg.Burst, c.vendorURL, *record)
 	taskInformers.Start(ctx.Done())
 	secretInformers.Start(ctx.Done())
 	if !cache.WaitForCacheSync(ctx.Done(), taskInformer.Informer().HasSynced, secretInformer.Informer().HasSynced) {
@@ -241,12 +257,12 @@ func (c *controller) reconcile(ctx context.Context, key string) error {
 		if !hasFinalizer(task) {
 			return nil
 		}
-		req, creds, err := c.vendorRequest(task)
+		req, creds, _, err := c.vendorRequest(task)
 		if err != nil {
 			return err
 		}
 		req.Rtmpurl, req.Mixconfig = "", nil
-		if err := c.callVendor(ctx, "stoprtmp", req, creds, codeNotRunning); err != nil {
+		if _, err := c.callVendor(ctx, "stoprtmp", req, creds, codeNotRunning); err != nil {
 			return err
 		}
 		return c.patch(ctx, name, mergePatch(map[string]interface{}{
@@ -254,6 +270,10 @@ func (c *controller) reconcile(ctx context.Context, key string) error {
 		}))
 	}
 
+	generation := task.GetGeneration()
+	if c.recordOperator {
+		return c.reconcileRecordingIntent(ctx, name, task, generation)
+	}
 	if !hasFinalizer(task) {
 		patch := mergePatch(map[string]interface{}{
 			"metadata": map[string]interface{}{"finalizers": append(task.GetFinalizers(), finalizer), "resourceVersion": task.GetResourceVersion()},
@@ -266,15 +286,14 @@ func (c *controller) reconcile(ctx context.Context, key string) error {
 		task = patched
 	}
 
-	generation := task.GetGeneration()
 	if syncedFor(task, generation) {
 		return nil
 	}
-	req, creds, err := c.vendorRequest(task)
+	req, creds, _, err := c.vendorRequest(task)
 	if err != nil {
 		return err
 	}
-	if err := c.callVendor(ctx, "startrtmp", req, creds, -1); err != nil {
+	if _, err := c.callVendor(ctx, "startrtmp", req, creds, -1); err != nil {
 		return err
 	}
 	now := metav1.Now().UTC().Format(time.RFC3339)
@@ -285,6 +304,76 @@ func (c *controller) reconcile(ctx context.Context, key string) error {
 				"type": "Synced", "status": "True", "reason": "Started", "message": "the vendor accepted startrtmp",
 				"lastTransitionTime": now, "observedGeneration": generation,
 			}},
+		},
+	}), "status")
+}
+
+// reconcileRecordingIntent is the start path of --record=operator: the start intent (and the
+// finalizer) in one metadata write, startrtmp, then one status write with what the operator
+// records after a start. The contents follow src/api/v1alpha1/intent.ts and status.ts.
+func (c *controller) reconcileRecordingIntent(ctx context.Context, name string, task *unstructured.Unstructured, generation int64) error {
+	if syncedFor(task, generation) {
+		return nil
+	}
+	req, creds, secretName, err := c.vendorRequest(task)
+	if err != nil {
+		return err
+	}
+	payload, err := json.Marshal(req)
+	if err != nil {
+		return err
+	}
+	hash := sha256.Sum256(payload)
+	requestHash := hex.EncodeToString(hash[:])
+	intentID := fmt.Sprintf("%s-%012x", strconv.FormatInt(time.Now().UnixNano()/1e6, 36), atomic.AddUint64(&c.intentN, 1))
+	secretRef := map[string]interface{}{"namespace": task.GetNamespace(), "name": secretName}
+	intent, err := json.Marshal(map[string]interface{}{
+		"id": intentID, "appid": string(req.Appid), "roomid": req.Roomid, "streamtype": req.Streamtype, "taskid": req.Taskid,
+		"credentialsSecretRef": secretRef, "requestHash": requestHash,
+	})
+	if err != nil {
+		return err
+	}
+	finalizers := task.GetFinalizers()
+	if !hasFinalizer(task) {
+		finalizers = append(finalizers, finalizer)
+	}
+	if err := c.patch(ctx, name, mergePatch(map[string]interface{}{
+		"metadata": map[string]interface{}{
+			"finalizers": finalizers, "resourceVersion": task.GetResourceVersion(),
+			"annotations": map[string]interface{}{"rtmp.jocloud.com/start-intent": string(intent)},
+		},
+	})); err != nil {
+		return fmt.Errorf("recording the start intent: %w", err)
+	}
+	answer, err := c.callVendor(ctx, "startrtmp", req, creds, -1)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	addresses := len(strings.Split(req.Rtmpurl, ","))
+	waiting := fmt.Sprintf("%d of %d addresses have not reported yet", addresses, addresses)
+	condition := func(kind, status, reason, message string) map[string]interface{} {
+		return map[string]interface{}{
+			"type": kind, "status": status, "reason": reason, "message": message,
+			"lastTransitionTime": now.Format(time.RFC3339), "observedGeneration": generation,
+		}
+	}
+	return c.patch(ctx, name, mergePatch(map[string]interface{}{
+		"status": map[string]interface{}{
+			"observedGeneration": generation,
+			"taskid":             req.Taskid,
+			"active":             map[string]interface{}{"appid": string(req.Appid), "roomid": req.Roomid, "streamtype": req.Streamtype, "taskid": req.Taskid, "credentialsSecretRef": secretRef},
+			"settledIntent":      intentID,
+			"requestHash":        requestHash,
+			"lastStartTime":      now.Format("2006-01-02T15:04:05.000Z"),
+			"lastTraceId":        answer.traceID,
+			"lastResponse":       map[string]interface{}{"code": answer.code, "message": answer.message},
+			"conditions": []interface{}{
+				condition("Synced", "True", "Synced", fmt.Sprintf("the vendor accepted the current request (traceId %s)", answer.traceID)),
+				condition("Streaming", "Unknown", "AwaitingCallback", waiting),
+				condition("Ready", "Unknown", "AwaitingCallback", waiting),
+			},
 		},
 	}), "status")
 }
@@ -312,7 +401,7 @@ type vendorBody struct {
 // vendorRequest builds the startrtmp body the operator sends (src/controller/desired-request.ts):
 // appid as a bare uint64, roomid, the addresses comma-joined, streamtype, then taskid and mixconfig
 // (mixed) or uid (source).
-func (c *controller) vendorRequest(task *unstructured.Unstructured) (*vendorBody, credentials, error) {
+func (c *controller) vendorRequest(task *unstructured.Unstructured) (*vendorBody, credentials, string, error) {
 	spec, _, _ := unstructured.NestedMap(task.Object, "spec")
 	str := func(k string) string { s, _ := spec[k].(string); return s }
 	appid := str("appid")
@@ -320,7 +409,7 @@ func (c *controller) vendorRequest(task *unstructured.Unstructured) (*vendorBody
 		appid = c.defaultAppid
 	}
 	if _, err := strconv.ParseUint(appid, 10, 64); err != nil {
-		return nil, credentials{}, fmt.Errorf("appid %q: not a uint64", appid)
+		return nil, credentials{}, "", fmt.Errorf("appid %q: not a uint64", appid)
 	}
 	urls, _, _ := unstructured.NestedStringSlice(spec, "rtmpurls")
 	streamtype, _, _ := unstructured.NestedInt64(spec, "streamtype")
@@ -343,53 +432,60 @@ func (c *controller) vendorRequest(task *unstructured.Unstructured) (*vendorBody
 	}
 	secret, err := c.secrets.Secrets(task.GetNamespace()).Get(secretName)
 	if err != nil {
-		return nil, credentials{}, fmt.Errorf("credentials Secret %s: %w", secretName, err)
+		return nil, credentials{}, "", fmt.Errorf("credentials Secret %s: %w", secretName, err)
 	}
 	creds := credentials{id: string(secret.Data["restfulId"]), secret: string(secret.Data["restfulSecret"])}
 	if creds.id == "" || creds.secret == "" {
-		return nil, credentials{}, fmt.Errorf("credentials Secret %s: restfulId or restfulSecret missing", secretName)
+		return nil, credentials{}, "", fmt.Errorf("credentials Secret %s: restfulId or restfulSecret missing", secretName)
 	}
-	return req, creds, nil
+	return req, creds, secretName, nil
+}
+
+// vendorAnswer is what a successful call answered, and the traceId it was sent with.
+type vendorAnswer struct {
+	code    int
+	message string
+	traceID string
 }
 
 // callVendor POSTs to {vendor}/app/{appid}/{prefix}/{endpoint}?traceId=... with the `token`
 // header (Basic base64(restfulId:restfulSecret)); success is code 0 (or alsoOK).
-func (c *controller) callVendor(ctx context.Context, endpoint string, body *vendorBody, creds credentials, alsoOK int) error {
+func (c *controller) callVendor(ctx context.Context, endpoint string, body *vendorBody, creds credentials, alsoOK int) (vendorAnswer, error) {
 	atomic.AddInt64(&c.vendorCalls, 1)
 	payload, err := json.Marshal(body)
 	if err != nil {
-		return err
+		return vendorAnswer{}, err
 	}
 	traceID := fmt.Sprintf("%s-%s-%06d-%d", c.host, time.Now().UTC().Format("20060102150405.000"), atomic.AddUint64(&c.traceN, 1)%1000000, os.Getpid())
 	traceID = strings.Replace(traceID, ".", "", 1)
 	url := fmt.Sprintf("%s/app/%s/%s/%s?traceId=%s", c.vendorURL, body.Appid, c.pathPrefix, endpoint, traceID)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(payload))
 	if err != nil {
-		return err
+		return vendorAnswer{}, err
 	}
 	req.Header.Set("token", "Basic "+base64.StdEncoding.EncodeToString([]byte(creds.id+":"+creds.secret)))
 	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
 	req.Header.Set("Accept", "application/json")
 	res, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s: %w", endpoint, err)
+		return vendorAnswer{}, fmt.Errorf("%s: %w", endpoint, err)
 	}
 	defer res.Body.Close()
 	text, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
 	if err != nil {
-		return fmt.Errorf("%s: reading the answer: %w", endpoint, err)
+		return vendorAnswer{}, fmt.Errorf("%s: reading the answer: %w", endpoint, err)
 	}
 	var answer struct {
 		Code    *int   `json:"code"`
 		Message string `json:"message"`
 	}
 	if err := json.Unmarshal(text, &answer); err != nil || answer.Code == nil {
-		return fmt.Errorf("%s: HTTP %d without a vendor answer", endpoint, res.StatusCode)
+		return vendorAnswer{}, fmt.Errorf("%s: HTTP %d without a vendor answer", endpoint, res.StatusCode)
 	}
 	if *answer.Code != 0 && *answer.Code != alsoOK {
-		return fmt.Errorf("%s: vendor answered %d: %s", endpoint, *answer.Code, answer.Message)
+		return vendorAnswer{}, fmt.Errorf("%s: vendor answered %d: %s", endpoint, *answer.Code, answer.Message)
 	}
-	return nil
+	return vendorAnswer{code: *answer.Code, message: answer.Message, traceID: traceID}, nil
 }
 
 func syncedFor(task *unstructured.Unstructured, generation int64) bool {
