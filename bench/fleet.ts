@@ -31,6 +31,7 @@ import {
 import { sampleSum, type Sample } from '../test/harness/operator-process.js';
 import type { CacheFootprint } from './cache-footprint.js';
 import { MemoryCgroup } from './memory-cgroup.js';
+import type { CallCounts } from '../src/emulator/control-api.js';
 
 export interface FleetOptions {
   readonly kubeconfigPath: string;
@@ -155,6 +156,11 @@ async function waitSettled(metricsPort: number, tasks: number, exited: Promise<u
   );
 }
 
+/** Vendor calls of either endpoint between two counts. */
+function callsSince(before: CallCounts, after: CallCounts): number {
+  return after.startrtmp.calls - before.startrtmp.calls + (after.stoprtmp.calls - before.stoprtmp.calls);
+}
+
 export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
   const progress = opts.progress ?? ((): void => undefined);
   const n = opts.tasks;
@@ -190,7 +196,9 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
     // Push reports and Events wait while reconciles are backlogged and follow the sync: count
     // them too, until the API server has seen no write of ours for 3 s.
     const after = await writesQuiet(counters, 3_000, 120_000);
-    const m1 = await operatorMetrics(first.metricsPort);
+    // What the vendor received (counted by the emulator, like the baseline's), not what the
+    // operator says it sent.
+    const vendor = await fixture.emulator.control.callCounts();
     const peak = await mem.stop();
     await first.run.stop();
 
@@ -200,16 +208,14 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
       tasksPerSecond: n / syncSeconds,
       peakRssMiB: peak.peak,
       writesPerTask: { ...writesPerTask(before, after, n), beforeSynced: taskAndEventWrites(before, atSynced) / n },
-      vendorCalls: {
-        startrtmp: sampleSum(m1, 'rtmp_vendor_requests_total', { endpoint: 'startrtmp' }),
-        stoprtmp: sampleSum(m1, 'rtmp_vendor_requests_total', { endpoint: 'stoprtmp' }),
-      },
+      vendorCalls: { startrtmp: vendor.startrtmp.calls, stoprtmp: vendor.stoprtmp.calls },
       syncCpu,
     };
     if (opts.phases === 'sync') return { ...coldStart, ...SKIPPED_PHASES };
 
     // 2. Restart with N synced tasks: nothing should reach the vendor.
     const beforeRestart = await counters.snapshot();
+    const beforeRestartVendor = await fixture.emulator.control.callCounts();
     const second = await start();
     const mem2 = memorySampler(second.run.pid);
     await until('readyz', async () => (await localGet(second.healthPort, '/readyz')).status === 200, 60_000, 50);
@@ -218,8 +224,8 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
     const settled = await waitSettled(second.metricsPort, n, second.run.exited, Math.min(timeoutMs, 300_000));
     const settledSeconds = settled ? (performance.now() - second.run.startedAt) / 1000 : Number.NaN;
     await delay(2_000);
-    const m2 = await operatorMetrics(second.metricsPort);
     const afterRestart = await counters.snapshot();
+    const restartVendor = await fixture.emulator.control.callCounts();
     const restartWrites = taskAndEventWrites(beforeRestart, afterRestart);
     const peak2 = await mem2.stop();
 
@@ -245,7 +251,7 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
 
     return {
       ...coldStart,
-      restart: { readySeconds, settledSeconds, vendorCalls: sampleSum(m2, 'rtmp_vendor_requests_total'), writes: restartWrites, peakRssMiB: peak2.peak },
+      restart: { readySeconds, settledSeconds, vendorCalls: callsSince(beforeRestartVendor, restartVendor), writes: restartWrites, peakRssMiB: peak2.peak },
       idle: { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), samples, rssMiB: idleRss },
       cache,
     };

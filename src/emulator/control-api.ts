@@ -207,4 +207,13 @@ export const callRecordSchema = z.object({
 });
 export type CallRecord = z.infer<typeof callRecordSchema>;
 
+/** Calls to one endpoint since the last clear, and those answered with code 0. */
+const callCountSchema = z.object({ calls: z.number().int().min(0), accepted: z.number().int().min(0) });
+/**
+ * What GET /_emulator/calls/count answers: every call counted, even past the records the log
+ * keeps (the newest 5,000), so a fleet of 10,000 tasks can be checked for one start each.
+ */
+export const callCountsSchema = z.object({ startrtmp: callCountSchema, stoprtmp: callCountSchema });
+export type CallCounts = z.infer<typeof callCountsSchema>;
+
 export const okSchema = z.object({ ok: z.literal(true) });

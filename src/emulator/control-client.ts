@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { stringifyVendorJson } from '../jocloud/json.js';
 import {
   callbackLogSchema,
+  callCountsSchema,
   callRecordSchema,
   deliveryResultSchema,
   destinationStateSchema,
@@ -12,6 +13,7 @@ import {
   okSchema,
   taskViewSchema,
   type CallbackLog,
+  type CallCounts,
   type CallRecord,
   type DeliveryResult,
   type DestinationState,
@@ -52,6 +54,11 @@ export class EmulatorControl {
 
   calls(endpoint?: 'startrtmp' | 'stoprtmp'): Promise<CallRecord[]> {
     return this.call('GET', endpoint === undefined ? 'calls' : `calls?endpoint=${endpoint}`, z.array(callRecordSchema));
+  }
+
+  /** Calls per endpoint since the last clear, past the records the log keeps. */
+  callCounts(): Promise<CallCounts> {
+    return this.call('GET', 'calls/count', callCountsSchema);
   }
 
   async clearCalls(): Promise<void> {

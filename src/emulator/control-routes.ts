@@ -35,6 +35,8 @@ export async function handleControl(ctx: ControlContext, method: string, url: UR
       const records = ctx.calls.list();
       return { status: 200, body: endpoint === null ? records : records.filter((r) => r.endpoint === endpoint) };
     }
+    case 'GET calls/count':
+      return { status: 200, body: ctx.calls.counts() };
     case 'DELETE calls':
       ctx.calls.clear();
       return { status: 200, body: ok };
@@ -71,6 +73,7 @@ const ROUTES = [
   'GET healthz',
   'GET tasks',
   'GET calls[?endpoint=startrtmp|stoprtmp]',
+  'GET calls/count',
   'DELETE calls',
   'GET faults',
   'POST faults',

@@ -242,10 +242,18 @@ describe('the call log', () => {
     expect(call).toMatchObject({ body: null, rawBody: 'not json', code: 2101 });
   });
 
+  it('counts calls per endpoint, and those answered with code 0', async () => {
+    await client.startRtmp(vendorSampleStartRequest, creds);
+    await raw('startrtmp', 'not json');
+    await client.stopRtmp({ ...vendorSampleStopRequest, taskid: 'nope' }, creds);
+    expect(await emu.control.callCounts()).toEqual({ startrtmp: { calls: 2, accepted: 1 }, stoprtmp: { calls: 1, accepted: 0 } });
+  });
+
   it('is cleared by DELETE /_emulator/calls', async () => {
     await client.startRtmp(vendorSampleStartRequest, creds);
     await emu.control.clearCalls();
     expect(await emu.control.calls()).toEqual([]);
+    expect(await emu.control.callCounts()).toEqual({ startrtmp: { calls: 0, accepted: 0 }, stoprtmp: { calls: 0, accepted: 0 } });
     expect(await emu.control.tasks()).toHaveLength(1);
   });
 });
