@@ -89,6 +89,11 @@ export async function idle(c: ActContext, why: IdleWhy): Promise<ReconcileResult
   if (why.kind === 'CredentialsUnavailable') requeue.push(c.credentialsRetryMs);
   if (restartAt !== undefined) requeue.push(restartAt.getTime() - now);
   if (written.recheckAt !== undefined) requeue.push(written.recheckAt.getTime() - now);
-  const soonest = requeue.filter((ms) => ms > 0);
-  return soonest.length > 0 ? { requeueAfterMs: Math.min(...soonest) } : {};
+  // Both times were in the future when observed; one may have passed while the status was
+  // written (a timer can also fire a little before the wall clock reaches its time). Dropping it
+  // would leave a due restart or recheck waiting for an unrelated event: look again shortly.
+  return requeue.length > 0 ? { requeueAfterMs: Math.max(DUE_REQUEUE_MS, Math.min(...requeue)) } : {};
 }
+
+/** The delay of a requeue whose time has already come. */
+const DUE_REQUEUE_MS = 50;

@@ -31,7 +31,7 @@ function newTask(name = 't', over: Record<string, unknown> = {}, created = '2026
   };
 }
 
-function setup(opts: { ownership?: boolean } = {}) {
+function setup(opts: { ownership?: boolean; now?: () => Date } = {}) {
   const tasks = new FakeTasks();
   const vendor = new ScriptedVendor();
   const events = new EventLog();
@@ -59,7 +59,7 @@ function setup(opts: { ownership?: boolean } = {}) {
       ownership,
       newIntentId: () => `intent-${++ids}`,
     },
-    { defaultAppid: '1470236061', defaultCredentials: { namespace: 'ops', name: 'jc' }, callbacksEnabled: false, staleAfterMs: 300_000, credentialsRetryMs: RETRY_MS, now: () => NOW },
+    { defaultAppid: '1470236061', defaultCredentials: { namespace: 'ops', name: 'jc' }, callbacksEnabled: false, staleAfterMs: 300_000, credentialsRetryMs: RETRY_MS, now: opts.now ?? (() => NOW) },
   );
   const reconcile = async (name = 't'): Promise<ReconcileResult | RetryLater> => {
     if (ownership !== undefined) for (const t of ['t', 'u', 'v']) { const cur = tasks.current(`ns/${t}`); if (cur !== undefined) ownership.upsert(cur); }
@@ -107,6 +107,48 @@ describe('Reconciler: a new task', () => {
     expect(await s.reconcile()).toEqual({});
     expect(s.vendor.calls).toHaveLength(1);
     expect(s.tasks.writes).toHaveLength(writes);
+  });
+});
+
+describe('Reconciler: a push the vendor terminated (3003)', () => {
+  const terminated = (at: Date) => [
+    { url: 'rtmp://push.example.com/live/a?auth_key=REDACTED', state: 'Terminated' as const, code: 3003, errcode: 0, description: '', lastCallbackTime: at.toISOString(), version: '2' },
+  ];
+
+  it('waits out the settle time, then starts again', async () => {
+    let clock = NOW;
+    const s = setup({ now: () => clock });
+    s.tasks.put(newTask());
+    await s.reconcile();
+    s.edit('t', (t) => ({ ...t, status: { ...s.status(), destinations: terminated(new Date(NOW.getTime() + 1_000)) } }));
+    clock = new Date(NOW.getTime() + 2_000);
+    expect(await s.reconcile()).toEqual({ requeueAfterMs: 3_000 });
+    expect(s.cond('Reconciling')).toMatchObject({ status: 'True', reason: 'Restarting' });
+    clock = new Date(NOW.getTime() + 5_000);
+    await s.reconcile();
+    expect(s.vendor.calls.map((c) => c.endpoint)).toEqual(['startrtmp', 'startrtmp']);
+    expect(s.events.reasons()).toEqual(['Started', 'Restarted']);
+  });
+
+  it('still requeues a restart that falls due while its status is being written', async () => {
+    // A timer can fire a few milliseconds before the wall clock reaches its time (Node computes
+    // it from the event loop's cached time): the reconcile it starts finds the restart not quite
+    // due, and by the time the Reconciling condition is written it is. Dropping that requeue left
+    // the push terminated until something else touched the task.
+    const restartAt = NOW.getTime() + 5_000;
+    let reads = 0;
+    let clock: () => Date = () => NOW;
+    const s = setup({ now: () => clock() });
+    s.tasks.put(newTask());
+    await s.reconcile();
+    s.edit('t', (t) => ({ ...t, status: { ...s.status(), destinations: terminated(new Date(NOW.getTime() + 1_000)) } }));
+    clock = () => new Date(reads++ === 0 ? restartAt - 5 : restartAt + 10);
+    const result = await s.reconcile();
+    expect(s.vendor.calls).toHaveLength(1);
+    expect(result).not.toBeInstanceOf(RetryLater);
+    const { requeueAfterMs } = result as ReconcileResult;
+    expect(requeueAfterMs).toBeGreaterThanOrEqual(0);
+    expect(requeueAfterMs).toBeLessThanOrEqual(1_000);
   });
 });
 
