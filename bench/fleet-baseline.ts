@@ -29,6 +29,7 @@ import {
   SyncedTracker,
   taskAndEventWrites,
   until,
+  vendorCallsBetween,
   writesPerTask,
   type CpuAccount,
   type NamedProcess,
@@ -196,8 +197,8 @@ async function benchBaseline(
     const calls = await fixture.emulator.control.callCounts();
 
     // 2. Restart with N synced tasks: no vendor call.
-    await fixture.emulator.control.clearCalls();
     const beforeRestart = await counters.snapshot();
+    const beforeRestartVendor = await fixture.emulator.control.callCounts();
     const second = start();
     const mem2 = memorySampler(second.pid);
     const settled = await second.settled(n, Math.min(timeoutMs, 300_000));
@@ -206,8 +207,7 @@ async function benchBaseline(
     const afterRestart = await counters.snapshot();
     const peak2 = await mem2.stop();
     await second.stop();
-    const restartCounts = await fixture.emulator.control.callCounts();
-    const restartCalls = restartCounts.startrtmp.calls + restartCounts.stoprtmp.calls;
+    const restartCalls = vendorCallsBetween(beforeRestartVendor, await fixture.emulator.control.callCounts());
     const restartWrites = taskAndEventWrites(beforeRestart, afterRestart);
 
     return {

@@ -9,6 +9,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import pino from 'pino';
 import { Agent, request } from 'undici';
 import { PLURAL as TASK_PLURAL } from '../src/api/v1alpha1/constants.js';
+import type { CallCounts } from '../src/emulator/control-api.js';
 import { Informer } from '../src/runtime/informer.js';
 import { parsePrometheus, sampleSum, type Sample } from '../test/harness/operator-process.js';
 import type { MemoryCgroup } from './memory-cgroup.js';
@@ -156,6 +157,11 @@ export function writesPerTask(before: readonly Sample[], after: readonly Sample[
   const events = ApiserverCounters.delta(before, after, 'events', WRITE_VERBS);
   const leases = ApiserverCounters.delta(before, after, 'leases', WRITE_VERBS);
   return { tasks: tasks / n, status: ApiserverCounters.delta(before, after, TASK_PLURAL, WRITE_VERBS, 'status') / n, events: events / n, total: (tasks + events + leases) / n };
+}
+
+/** Vendor calls of either endpoint between two of the emulator's counts (its call log keeps only the newest 5,000). */
+export function vendorCallsBetween(before: CallCounts, after: CallCounts): number {
+  return after.startrtmp.calls - before.startrtmp.calls + (after.stoprtmp.calls - before.stoprtmp.calls);
 }
 
 /** A controller process under test: its output kept (the last chunks) for when it fails, and a stop. */

@@ -23,6 +23,7 @@ import {
   SyncedTracker,
   taskAndEventWrites,
   until,
+  vendorCallsBetween,
   writesPerTask,
   type CpuAccount,
   type NamedProcess,
@@ -31,7 +32,6 @@ import {
 import { sampleSum, type Sample } from '../test/harness/operator-process.js';
 import type { CacheFootprint } from './cache-footprint.js';
 import { MemoryCgroup } from './memory-cgroup.js';
-import type { CallCounts } from '../src/emulator/control-api.js';
 
 export interface FleetOptions {
   readonly kubeconfigPath: string;
@@ -156,11 +156,6 @@ async function waitSettled(metricsPort: number, tasks: number, exited: Promise<u
   );
 }
 
-/** Vendor calls of either endpoint between two counts. */
-function callsSince(before: CallCounts, after: CallCounts): number {
-  return after.startrtmp.calls - before.startrtmp.calls + (after.stoprtmp.calls - before.stoprtmp.calls);
-}
-
 export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
   const progress = opts.progress ?? ((): void => undefined);
   const n = opts.tasks;
@@ -251,7 +246,7 @@ export async function benchFleet(opts: FleetOptions): Promise<FleetResult> {
 
     return {
       ...coldStart,
-      restart: { readySeconds, settledSeconds, vendorCalls: callsSince(beforeRestartVendor, restartVendor), writes: restartWrites, peakRssMiB: peak2.peak },
+      restart: { readySeconds, settledSeconds, vendorCalls: vendorCallsBetween(beforeRestartVendor, restartVendor), writes: restartWrites, peakRssMiB: peak2.peak },
       idle: { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), samples, rssMiB: idleRss },
       cache,
     };

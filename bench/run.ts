@@ -141,12 +141,14 @@ async function fleet(): Promise<void> {
     } finally {
       await controlPlane.stop();
     }
-    for (const series of baseline?.series ?? []) {
-      try {
-        series.results.push(await benchBaselineFleet({ binary: baseline?.binary ?? '', record: series.record, tasks, ...baselineClient, progress }));
-      } catch (error) {
-        if (baseline !== undefined) baseline.failed += 1;
-        progress(`baseline run ${run} (${series.record} record) failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    if (baseline !== undefined) {
+      for (const series of baseline.series) {
+        try {
+          series.results.push(await benchBaselineFleet({ binary: baseline.binary, record: series.record, tasks, ...baselineClient, progress }));
+        } catch (error) {
+          baseline.failed += 1;
+          progress(`baseline run ${run} (${series.record} record) failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        }
       }
     }
   }

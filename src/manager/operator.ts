@@ -250,7 +250,10 @@ export async function runOperator(settings: OperatorSettings, opts: RunOptions =
     controller.requeue(tasks.map((t) => `${ns}/${t.metadata.name ?? ''}`));
   });
   caches.onSecretChange((secret) => secretFinalizers.check(secret));
-  const receiver = settings.callbacks === undefined ? undefined : wireCallbackReceiver({
+  const receiver =
+    settings.callbacks === undefined
+      ? undefined
+      : wireCallbackReceiver({
           settings,
           callbacks: settings.callbacks,
           caches,
