@@ -16,7 +16,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { KubeClients } from '../src/runtime/kube-clients.js';
-import { startControlPlane } from '../test/harness/control-plane.js';
+import { startControlPlane, type ControlPlane } from '../test/harness/control-plane.js';
 import { CREDENTIALS_SECRET, OperatorFixture } from '../test/harness/operator.js';
 import { cpuRows, seedFleet, TASK_PATH, type FleetResult } from './fleet.js';
 import {
@@ -24,6 +24,7 @@ import {
   ChildRun,
   cpuMeter,
   cpuPerTaskMs,
+  medianCell,
   memorySampler,
   percentile,
   SyncedTracker,
@@ -32,7 +33,6 @@ import {
   vendorCallsBetween,
   writesPerTask,
   type CpuAccount,
-  type NamedProcess,
   type WritesPerTask,
 } from './fleet-probes.js';
 
@@ -138,17 +138,13 @@ export async function benchBaselineFleet(opts: BaselineOptions): Promise<Baselin
   const controlPlane = await startControlPlane();
   try {
     opts.progress?.(`client-go baseline (${opts.record ?? 'minimal'} record): ${opts.tasks} tasks; control plane: ${controlPlane.description}`);
-    return await benchBaseline(opts, controlPlane, controlPlane.processes);
+    return await benchBaseline(opts, controlPlane);
   } finally {
     await controlPlane.stop();
   }
 }
 
-async function benchBaseline(
-  opts: BaselineOptions,
-  cp: { kubeconfigPath: string; server: string; token: string },
-  controlPlaneProcesses: readonly NamedProcess[],
-): Promise<BaselineResult> {
+async function benchBaseline(opts: BaselineOptions, cp: Pick<ControlPlane, 'kubeconfigPath' | 'server' | 'token' | 'processes'>): Promise<BaselineResult> {
   const progress = opts.progress ?? ((): void => undefined);
   const n = opts.tasks;
   const fixture = await OperatorFixture.create({ prefix: 'fleet', kubeconfigPath: cp.kubeconfigPath, deferStart: true, callbackIntervalMs: 60_000 });
@@ -179,7 +175,7 @@ async function benchBaseline(
     const before = await counters.snapshot();
     const first = start();
     const mem = memorySampler(first.pid);
-    const cpu = await cpuMeter([{ name: 'controller', pid: first.pid }, ...controlPlaneProcesses]);
+    const cpu = await cpuMeter([{ name: 'controller', pid: first.pid }, ...cp.processes]);
     progress(`baseline pid ${first.pid} started; waiting for ${n} Synced`);
     const timeoutMs = Math.max(120_000, n * 200);
     await tracker.waitFor(n, timeoutMs, first.exited).catch((e: unknown) => {
@@ -249,16 +245,10 @@ async function callbackSink(port: number): Promise<Server> {
   return server;
 }
 
-/** "median [run 1, run 2, ...]" with one decimal (none for whole numbers). */
-function median(values: readonly number[]): string {
-  const digits = values.every(Number.isInteger) ? 0 : 1;
-  return `${percentile(values, 50).toFixed(digits)}${values.length > 1 ? ` [${values.map((v) => v.toFixed(digits)).join(', ')}]` : ''}`;
-}
-
 export function formatBaseline(results: readonly BaselineResult[]): string {
   const r0 = results[0];
   if (r0 === undefined) return '(no runs)';
-  const med = (f: (r: BaselineResult) => number): string => median(results.map(f));
+  const med = (f: (r: BaselineResult) => number): string => medianCell(results.map(f));
   const rows: Array<[string, string]> = [
     ['tasks', String(r0.tasks)],
     ['time to all Synced (s)', med((r) => r.syncSeconds)],
@@ -268,7 +258,7 @@ export function formatBaseline(results: readonly BaselineResult[]): string {
     ['  of which /status', med((r) => r.writesPerTask.status)],
     ['API writes per task: total', med((r) => r.writesPerTask.total)],
     ['vendor startrtmp (accepted, code 0)', `${med((r) => r.startrtmp.calls)} (${med((r) => r.startrtmp.accepted)})`],
-    ...cpuRows(results.map((r) => r.syncCpu), r0.tasks, median),
+    ...cpuRows(results.map((r) => r.syncCpu), r0.tasks),
     ['restart: time to all reconciled (s)', med((r) => r.restart.settledSeconds)],
     ['restart: vendor calls', med((r) => r.restart.vendorCalls)],
     ['restart: API writes', med((r) => r.restart.writes)],
@@ -303,8 +293,8 @@ export function formatSideBySide(operator: readonly FleetResult[], baselines: re
   const opRate = mid(operator.map((r) => r.tasksPerSecond));
   const row = (label: string, op: (r: FleetResult) => number, base: ((r: BaselineResult) => number) | string): string[] => [
     label,
-    median(operator.map(op)),
-    ...baselines.map((b) => (typeof base === 'string' ? base : median(b.results.map(base)))),
+    medianCell(operator.map(op)),
+    ...baselines.map((b) => (typeof base === 'string' ? base : medianCell(b.results.map(base)))),
   ];
   const rows: string[][] = [
     ['', 'operator', ...baselines.map((b) => RECORD_LABEL[b.record])],

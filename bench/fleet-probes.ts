@@ -313,3 +313,9 @@ export function percentile(values: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 }
+
+/** A table cell: "median [run 1, run 2, ...]" with one decimal (none for whole numbers). */
+export function medianCell(values: readonly number[]): string {
+  const digits = values.every(Number.isInteger) ? 0 : 1;
+  return `${percentile(values, 50).toFixed(digits)}${values.length > 1 ? ` [${values.map((v) => v.toFixed(digits)).join(', ')}]` : ''}`;
+}

@@ -16,6 +16,7 @@ import {
   cpuMeter,
   cpuPerTaskMs,
   localGet,
+  medianCell,
   memorySampler,
   OperatorRun,
   operatorMetrics,
@@ -274,18 +275,16 @@ async function measureCache(kubeconfigPath: string, path: string): Promise<Cache
 }
 
 /** One row per process (CPU seconds from start to all Synced), and all of them per task. */
-export function cpuRows(accounts: readonly CpuAccount[], tasks: number, format: (values: number[]) => string): Array<[string, string]> {
+export function cpuRows(accounts: readonly CpuAccount[], tasks: number): Array<[string, string]> {
   const names = [...new Set(accounts.flatMap((a) => Object.keys(a)))];
   return [
-    ...names.map((name): [string, string] => [`CPU s until all Synced: ${name}`, format(accounts.map((a) => a[name] ?? Number.NaN))]),
-    ['CPU until all Synced, all (ms per task)', format(accounts.map((a) => cpuPerTaskMs(a, tasks)))],
+    ...names.map((name): [string, string] => [`CPU s until all Synced: ${name}`, medianCell(accounts.map((a) => a[name] ?? Number.NaN))]),
+    ['CPU until all Synced, all (ms per task)', medianCell(accounts.map((a) => cpuPerTaskMs(a, tasks)))],
   ];
 }
 
 export function formatFleet(results: readonly FleetResult[]): string {
-  const format = (values: number[]): string =>
-    `${percentile(values, 50).toFixed(values.every(Number.isInteger) ? 0 : 1)}${values.length > 1 ? ` [${values.map((v) => v.toFixed(1)).join(', ')}]` : ''}`;
-  const med = (f: (r: FleetResult) => number): string => format(results.map(f));
+  const med = (f: (r: FleetResult) => number): string => medianCell(results.map(f));
   const r0 = results[0];
   if (r0 === undefined) return '(no runs)';
   const rows: Array<[string, string]> = [
@@ -299,7 +298,7 @@ export function formatFleet(results: readonly FleetResult[]): string {
     ['API writes per task: total', med((r) => r.writesPerTask.total)],
     ['API writes per task before all Synced', med((r) => r.writesPerTask.beforeSynced)],
     ['vendor startrtmp / stoprtmp', `${med((r) => r.vendorCalls.startrtmp)} / ${med((r) => r.vendorCalls.stoprtmp)}`],
-    ...cpuRows(results.map((r) => r.syncCpu), r0.tasks, format),
+    ...cpuRows(results.map((r) => r.syncCpu), r0.tasks),
     ['restart: time to ready (s)', med((r) => r.restart.readySeconds)],
     ['restart: time to all reconciled (s)', med((r) => r.restart.settledSeconds)],
     ['restart: vendor calls', med((r) => r.restart.vendorCalls)],

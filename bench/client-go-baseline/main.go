@@ -106,7 +106,8 @@ type ownWrite struct {
 // our own writes replaced (the watch event of the status write has not arrived yet); then the
 // object that write returned. Without it a requeue racing that event found no Synced condition
 // and started the task a second time (2-7 of 2,000 tasks). The operator's own-write tracker does
-// the same; --record=operator needs none, its intent write is guarded by resourceVersion.
+// the same. Only the minimal record's writes are recorded: --record=operator needs none, its
+// intent write is guarded by resourceVersion.
 func (c *controller) freshest(key string, cached *unstructured.Unstructured) *unstructured.Unstructured {
 	c.ownMu.Lock()
 	defer c.ownMu.Unlock()
@@ -298,10 +299,7 @@ func (c *controller) reconcile(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	task := obj.(*unstructured.Unstructured)
-	if !c.recordOperator {
-		task = c.freshest(key, task)
-	}
+	task := c.freshest(key, obj.(*unstructured.Unstructured))
 
 	if task.GetDeletionTimestamp() != nil {
 		if !hasFinalizer(task) {
@@ -315,9 +313,10 @@ func (c *controller) reconcile(ctx context.Context, key string) error {
 		if _, err := c.callVendor(ctx, "stoprtmp", req, creds, codeNotRunning); err != nil {
 			return err
 		}
-		return c.patch(ctx, name, mergePatch(map[string]interface{}{
+		_, err = c.patch(ctx, name, mergePatch(map[string]interface{}{
 			"metadata": map[string]interface{}{"finalizers": without(task.GetFinalizers(), finalizer), "resourceVersion": task.GetResourceVersion()},
 		}))
+		return err
 	}
 
 	generation := task.GetGeneration()
@@ -328,8 +327,7 @@ func (c *controller) reconcile(ctx context.Context, key string) error {
 		patch := mergePatch(map[string]interface{}{
 			"metadata": map[string]interface{}{"finalizers": append(task.GetFinalizers(), finalizer), "resourceVersion": task.GetResourceVersion()},
 		})
-		patched, err := c.tasks.Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{})
-		atomic.AddInt64(&c.writes, 1)
+		patched, err := c.patch(ctx, name, patch)
 		if err != nil {
 			return fmt.Errorf("adding the finalizer: %w", err)
 		}
@@ -348,8 +346,7 @@ func (c *controller) reconcile(ctx context.Context, key string) error {
 		return err
 	}
 	now := metav1.Now().UTC().Format(time.RFC3339)
-	atomic.AddInt64(&c.writes, 1)
-	synced, err := c.tasks.Patch(ctx, name, types.MergePatchType, mergePatch(map[string]interface{}{
+	synced, err := c.patch(ctx, name, mergePatch(map[string]interface{}{
 		"status": map[string]interface{}{
 			"observedGeneration": generation,
 			"conditions": []interface{}{map[string]interface{}{
@@ -357,7 +354,7 @@ func (c *controller) reconcile(ctx context.Context, key string) error {
 				"lastTransitionTime": now, "observedGeneration": generation,
 			}},
 		},
-	}), metav1.PatchOptions{}, "status")
+	}), "status")
 	if err != nil {
 		return err
 	}
@@ -395,7 +392,7 @@ func (c *controller) reconcileRecordingIntent(ctx context.Context, name string, 
 	if !hasFinalizer(task) {
 		finalizers = append(finalizers, finalizer)
 	}
-	if err := c.patch(ctx, name, mergePatch(map[string]interface{}{
+	if _, err := c.patch(ctx, name, mergePatch(map[string]interface{}{
 		"metadata": map[string]interface{}{
 			"finalizers": finalizers, "resourceVersion": task.GetResourceVersion(),
 			"annotations": map[string]interface{}{"rtmp.jocloud.com/start-intent": string(intent)},
@@ -416,7 +413,7 @@ func (c *controller) reconcileRecordingIntent(ctx context.Context, name string, 
 			"lastTransitionTime": now.Format(time.RFC3339), "observedGeneration": generation,
 		}
 	}
-	return c.patch(ctx, name, mergePatch(map[string]interface{}{
+	_, err = c.patch(ctx, name, mergePatch(map[string]interface{}{
 		"status": map[string]interface{}{
 			"observedGeneration": generation,
 			"taskid":             req.Taskid,
@@ -433,12 +430,14 @@ func (c *controller) reconcileRecordingIntent(ctx context.Context, name string, 
 			},
 		},
 	}), "status")
+	return err
 }
 
-func (c *controller) patch(ctx context.Context, name string, data []byte, subresources ...string) error {
+// patch is one merge patch of the task (or of a subresource), counted; it returns the object the
+// API server answered with.
+func (c *controller) patch(ctx context.Context, name string, data []byte, subresources ...string) (*unstructured.Unstructured, error) {
 	atomic.AddInt64(&c.writes, 1)
-	_, err := c.tasks.Patch(ctx, name, types.MergePatchType, data, metav1.PatchOptions{}, subresources...)
-	return err
+	return c.tasks.Patch(ctx, name, types.MergePatchType, data, metav1.PatchOptions{}, subresources...)
 }
 
 type credentials struct{ id, secret string }
